@@ -1,0 +1,82 @@
+/**
+ * npm run build: type-check everything with tsc (emitting JS into node_modules/.cache), then bundle
+ * each action entry with ncc into dist/<bundle>/. ncc gets plain JS because its TypeScript loader
+ * cannot drive the TypeScript we use; tsc stays the one type checker.
+ *
+ *   node .ci/build.ts            build every bundle
+ *   node .ci/build.ts notify     build the bundles of one action
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { parse } from 'yaml';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+const TSC_OUT = join(ROOT, 'node_modules/.cache/deploy-actions/tsc');
+
+export interface Bundle {
+  /** dist/<name>/index.js */
+  name: string;
+  /** The TypeScript entry, relative to the repository root. */
+  entry: string;
+}
+
+/**
+ * Bundles follow action.yml. `runs.main: ../../dist/<name>/index.js` of actions/<action>/action.yml
+ * is built from actions/<action>/src/index.ts, its `runs.post` from src/post.ts. A sub-action such as
+ * actions/<action>/<sub>/action.yml is built from actions/<action>/src/<sub>.ts (and <sub>-post.ts).
+ */
+export function actionFiles(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory() && entry.name !== 'src') walk(join(dir, entry.name));
+      else if (entry.name === 'action.yml') found.push(join(dir, entry.name));
+    }
+  };
+  walk(join(ROOT, 'actions'));
+  return found.sort();
+}
+
+export function bundlesOf(actionFile: string): Bundle[] {
+  const action = parse(readFileSync(actionFile, 'utf8')) as { runs?: { main?: string; post?: string } };
+  const actionDir = dirname(actionFile);
+  const [actionName, ...subPath] = relative(join(ROOT, 'actions'), actionDir).split(sep);
+  const bundles: Bundle[] = [];
+  for (const key of ['main', 'post'] as const) {
+    const target = action.runs?.[key];
+    if (!target) continue;
+    const match = /^([a-z0-9-]+)\/index\.js$/.exec(relative(join(ROOT, 'dist'), resolve(actionDir, target)).split(sep).join('/'));
+    if (!match?.[1]) throw new Error(`${relative(ROOT, actionFile)}: runs.${key} must point at dist/<name>/index.js, not ${target}`);
+    const stem = subPath.length === 0 ? (key === 'main' ? 'index' : 'post') : `${subPath.join('-')}${key === 'post' ? '-post' : ''}`;
+    const entry = `actions/${actionName}/src/${stem}.ts`;
+    if (!existsSync(join(ROOT, entry))) throw new Error(`${relative(ROOT, actionFile)}: runs.${key} needs ${entry}`);
+    bundles.push({ name: match[1], entry });
+  }
+  return bundles;
+}
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+export function build(only?: string): Bundle[] {
+  rmSync(TSC_OUT, { recursive: true, force: true });
+  run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', TSC_OUT]);
+  const bundles = actionFiles()
+    .flatMap(bundlesOf)
+    .filter((bundle) => !only || bundle.name === only || bundle.name.startsWith(`${only}-`));
+  if (bundles.length === 0) throw new Error(`no bundle matches ${only}`);
+  for (const bundle of bundles) {
+    const out = join(ROOT, 'dist', bundle.name);
+    rmSync(out, { recursive: true, force: true });
+    const compiled = join(TSC_OUT, bundle.entry.replace(/\.ts$/, '.js'));
+    // No source maps and no minification: reviewable, reproducible output that the dist check can diff.
+    run(process.execPath, [join(ROOT, 'node_modules/@vercel/ncc/dist/ncc/cli.js'), 'build', compiled, '-o', out, '--license', 'licenses.txt', '-q']);
+    console.log(`built dist/${bundle.name}/index.js from ${bundle.entry}`);
+  }
+  return bundles;
+}
+
+if (import.meta.main) build(process.argv[2]);
