@@ -1,0 +1,97 @@
+import type { Block, KnownBlock } from '@slack/types';
+import { clockTime, facts, headline, STATUS_EMOJI, type Story } from '../story.ts';
+
+/**
+ * Slack Block Kit within Slack's limits: 50 blocks, header 150 chars, section text 3,000, ten
+ * fields of 2,000, context elements 10, button text 75.
+ */
+export const SLACK_LIMITS = {
+  blocks: 50,
+  header: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  buttonText: 75,
+  fallbackText: 4000,
+} as const;
+
+export interface SlackMessage {
+  text: string;
+  blocks: (KnownBlock | Block)[];
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Slack's mrkdwn needs &, < and > escaped; everything else is literal. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The common subset of Markdown a user writes in `message`, in Slack's dialect. */
+export function markdownToMrkdwn(markdown: string): string {
+  return escapeMrkdwn(markdown)
+    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, (_all, text: string, url: string) => `<${url}|${text.replace(/\|/g, '¦')}>`)
+    .replace(/\*\*([^*]+)\*\*/g, '*$1*')
+    .replace(/__([^_]+)__/g, '*$1*')
+    .replace(/~~([^~]+)~~/g, '~$1~')
+    .replace(/^#{1,6}\s+(.+)$/gm, '*$1*');
+}
+
+function slackLink(text: string, url: string | undefined): string {
+  const label = escapeMrkdwn(text).replace(/\|/g, '¦');
+  return url ? `<${url}|${label}>` : label;
+}
+
+/** A mapped Slack id pings the person (or user group); otherwise the login is plain text. */
+function slackMention(mention: Story['mentions'][number]): string {
+  if (!mention.slack) return `@${escapeMrkdwn(mention.login)}`;
+  return mention.slack.startsWith('S') ? `<!subteam^${mention.slack}>` : `<@${mention.slack}>`;
+}
+
+export function renderSlack(story: Story): SlackMessage {
+  const title = `${STATUS_EMOJI[story.status]} ${headline(story)}`;
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: cut(title, SLACK_LIMITS.header), emoji: true } },
+    {
+      type: 'section',
+      fields: facts(story)
+        .slice(0, SLACK_LIMITS.fields)
+        .map((fact) => ({ type: 'mrkdwn' as const, text: cut(`*${fact.label}*\n${slackLink(fact.value, fact.url)}`, SLACK_LIMITS.fieldText) })),
+    },
+  ];
+  if (story.message) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(markdownToMrkdwn(story.message), SLACK_LIMITS.sectionText) } });
+  }
+  if (story.mentions.length > 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(`cc ${story.mentions.map(slackMention).join(' ')}`, SLACK_LIMITS.sectionText) } });
+  }
+  if (story.timeline.length > 0) {
+    const recent = story.timeline.slice(-SLACK_LIMITS.contextElements);
+    blocks.push({
+      type: 'context',
+      elements: recent.map((entry) => ({
+        type: 'mrkdwn' as const,
+        text: cut(`${clockTime(entry.at)} \`${entry.state}\` ${escapeMrkdwn(entry.description)}`, SLACK_LIMITS.sectionText),
+      })),
+    });
+  }
+  const buttons = [
+    { text: 'View run', url: story.runUrl },
+    ...(story.environmentUrl ? [{ text: `Open ${story.environment}`, url: story.environmentUrl }] : []),
+    { text: 'Deployments', url: story.deploymentsUrl },
+  ];
+  blocks.push({
+    type: 'actions',
+    elements: buttons.map((button, index) => ({
+      type: 'button' as const,
+      action_id: `deploy-actions-link-${index}`,
+      text: { type: 'plain_text' as const, text: cut(button.text, SLACK_LIMITS.buttonText) },
+      url: button.url,
+    })),
+  });
+  const mentionText = story.mentions.length > 0 ? ` cc ${story.mentions.map(slackMention).join(' ')}` : '';
+  return { text: cut(`${title}${mentionText}`, SLACK_LIMITS.fallbackText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+}
