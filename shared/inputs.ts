@@ -183,11 +183,11 @@ export class Inputs {
   yaml(name: string): unknown {
     const value = this.#source.get(name);
     if (value === '') return undefined;
-    const document = parseDocument(value, { prettyErrors: false, uniqueKeys: true });
+    const document = parseDocument(value, { prettyErrors: true, uniqueKeys: true });
     const [first] = document.errors;
     if (first) {
       const where = first.linePos?.[0] ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
-      const reason = first.message.split('\n')[0] ?? first.message;
+      const reason = (first.message.split('\n')[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, '');
       throw new InputError(name, `is not valid YAML or JSON${where}: ${reason}`);
     }
     return document.toJS();

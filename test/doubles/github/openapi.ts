@@ -51,14 +51,19 @@ export interface BodyProblem {
 const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head'];
 
 /**
- * OpenAPI 3.0 lets `nullable` stand without `type`, which JSON Schema (and Ajv) cannot express
- * directly; the faithful translation is anyOf [schema, null].
+ * OpenAPI 3.0's `nullable` in JSON Schema terms, as Ajv needs it: without `type` it becomes
+ * anyOf [schema, null]; beside an `enum` it adds null to the enum.
  */
 function translateNullable(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(translateNullable);
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) out[key] = translateNullable(value);
+  if (out['nullable'] === true && Array.isArray(out['enum']) && !out['enum'].includes(null)) {
+    // GitHub writes nullable enums without null in the list, and its API does answer null there
+    // (a queued check run's conclusion).
+    out['enum'] = [...out['enum'], null];
+  }
   if (out['nullable'] === true && out['type'] === undefined) {
     delete out['nullable'];
     return { anyOf: [out, { type: 'null' }] };

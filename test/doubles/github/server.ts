@@ -189,15 +189,19 @@ export class GitHubDouble extends HttpDouble {
   now: () => Date = () => new Date();
   #nextId = 1000;
 
-  constructor(options: { owner?: string; repo?: string } = {}) {
+  /** GitHub Enterprise Server serves the API under /api/v3. */
+  readonly pathPrefix: string;
+
+  constructor(options: { owner?: string; repo?: string; pathPrefix?: string } = {}) {
     super((request) => this.#route(request));
     this.owner = options.owner ?? 'acme';
     this.repo = options.repo ?? 'app';
+    this.pathPrefix = options.pathPrefix ?? '';
     this.branches.set('main', 'a'.repeat(40));
   }
 
   get apiUrl(): string {
-    return this.url;
+    return `${this.url}${this.pathPrefix}`;
   }
 
   get repositoryUrl(): string {
@@ -211,6 +215,30 @@ export class GitHubDouble extends HttpDouble {
 
   grant(token: string, permissions: Permissions | 'all', login = 'github-actions[bot]'): void {
     this.tokens.set(token, { login, permissions });
+  }
+
+  /** Puts a deployment with a status history into the double directly, as if made earlier. */
+  seedDeployment(fields: Partial<Omit<Deployment, 'statuses'>> & { environment: string; states?: string[] }): Deployment {
+    const { states = [], ...rest } = fields;
+    const deployment: Deployment = {
+      id: this.#id(),
+      sha: 'a'.repeat(40),
+      ref: 'main',
+      task: 'deploy',
+      description: '',
+      payload: {},
+      transient: false,
+      production: fields.environment === 'production',
+      creator: 'github-actions[bot]',
+      createdAt: iso(this.now()),
+      ...rest,
+      statuses: [],
+    };
+    this.deployments.push(deployment);
+    for (const state of states) {
+      this.createStatus(deployment, { state, description: state, environment: deployment.environment, environmentUrl: '', logUrl: '', creator: deployment.creator });
+    }
+    return deployment;
   }
 
   addPullRequest(pull: Partial<PullRequest> & Pick<PullRequest, 'number' | 'headSha'>): PullRequest {
@@ -258,10 +286,15 @@ export class GitHubDouble extends HttpDouble {
   }
 
   #route(request: RecordedRequest): Reply {
-    const found = this.openapi.match(request.method, request.path);
+    if (!request.path.startsWith(this.pathPrefix)) {
+      this.violations.push(`${request.method} ${request.path}: outside the API base ${this.pathPrefix}`);
+      return this.#error(404, 'Not Found');
+    }
+    const path = request.path.slice(this.pathPrefix.length);
+    const found = this.openapi.match(request.method, path);
     if (!found) {
-      const why = this.openapi.knowsPath(request.path) ? 'method not defined for this path' : 'path not defined';
-      this.violations.push(`${request.method} ${request.path}: ${why} in GitHub's OpenAPI description`);
+      const why = this.openapi.knowsPath(path) ? 'method not defined for this path' : 'path not defined';
+      this.violations.push(`${request.method} ${path}: ${why} in GitHub's OpenAPI description`);
       return this.#error(404, 'Not Found');
     }
     const { route, params } = found;
@@ -396,7 +429,7 @@ export class GitHubDouble extends HttpDouble {
       const query = new URLSearchParams(call.query);
       query.set('page', String(n));
       query.set('per_page', String(perPage));
-      return `<${this.apiUrl}${call.request.path}?${query}>; rel="${rel}"`;
+      return `<${this.url}${call.request.path}?${query}>; rel="${rel}"`;
     };
     const links = [];
     if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
@@ -464,7 +497,9 @@ function checkRunJson(double: GitHubDouble, route: Route, status: number, run: C
 
 const HANDLERS: Record<string, (this: GitHubDouble, call: Call) => Reply> = {
   'repos/get'(call) {
-    return { status: 200, body: { ...this.exampleOf(call.route, 200), name: this.repo, full_name: `${this.owner}/${this.repo}`, language: null } };
+    // Not a fork: GitHub's example carries source/parent objects (and a flawed one at that).
+    const { source: _source, parent: _parent, ...example } = this.exampleOf(call.route, 200);
+    return { status: 200, body: { ...example, name: this.repo, full_name: `${this.owner}/${this.repo}`, language: null } };
   },
 
   'repos/list-deployments'(call) {
