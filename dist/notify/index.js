@@ -48675,11 +48675,11 @@ class Inputs {
         const value = this.#source.get(name);
         if (value === '')
             return undefined;
-        const document = (0,dist/* parseDocument */.Tp)(value, { prettyErrors: false, uniqueKeys: true });
+        const document = (0,dist/* parseDocument */.Tp)(value, { prettyErrors: true, uniqueKeys: true });
         const [first] = document.errors;
         if (first) {
             const where = first.linePos?.[0] ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
-            const reason = first.message.split('\n')[0] ?? first.message;
+            const reason = (first.message.split('\n')[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, '');
             throw new InputError(name, `is not valid YAML or JSON${where}: ${reason}`);
         }
         return document.toJS();
@@ -48861,7 +48861,7 @@ function readConfig(source = runnerInputs) {
             status,
             environment,
             version: inputs.string('version'),
-            environmentUrl: inputs.url('environment-url'),
+            environmentUrl: inputs.url('environment-url') && inputs.string('environment-url'),
             message: inputs.string('message'),
             channels,
             onlyOn: inputs.choices('only-on', NOTIFY_STATUSES, NOTIFY_STATUSES),
@@ -48895,7 +48895,7 @@ function buildStory(config, context, records, extra) {
         status: config.status,
         environment: config.environment,
         version: clean(config.version ?? records.version) ?? context.sha.slice(0, 7),
-        environmentUrl: config.environmentUrl?.href,
+        environmentUrl: config.environmentUrl,
         message: clean(config.message),
         repository: context.repository,
         repositoryUrl: context.repositoryUrl,

@@ -35,7 +35,8 @@ export interface NotifyConfig {
   status: NotifyStatus;
   environment: string;
   version?: string;
-  environmentUrl?: URL;
+  /** As the user wrote it (validated as a URL). */
+  environmentUrl?: string;
   message?: string;
   channels: Channel[];
   onlyOn: NotifyStatus[];
@@ -192,7 +193,7 @@ export function readConfig(source: InputSource = runnerInputs): { config: Notify
       status,
       environment,
       version: inputs.string('version'),
-      environmentUrl: inputs.url('environment-url'),
+      environmentUrl: inputs.url('environment-url') && inputs.string('environment-url'),
       message: inputs.string('message'),
       channels,
       onlyOn: inputs.choices('only-on', NOTIFY_STATUSES, NOTIFY_STATUSES),

@@ -72,7 +72,7 @@ export function buildStory(
     status: config.status,
     environment: config.environment,
     version: clean(config.version ?? records.version) ?? context.sha.slice(0, 7),
-    environmentUrl: config.environmentUrl?.href,
+    environmentUrl: config.environmentUrl,
     message: clean(config.message),
     repository: context.repository,
     repositoryUrl: context.repositoryUrl,
