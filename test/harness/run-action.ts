@@ -149,7 +149,7 @@ export function parseWorkflowCommands(stdout: string): Pick<StepResult, 'errors'
   return found;
 }
 
-function evaluatePostIf(condition: string | undefined, mainSucceeded: boolean): boolean {
+export function evaluatePostIf(condition: string | undefined, mainSucceeded: boolean): boolean {
   const expression = (condition ?? 'always()').replace(/^\$\{\{\s*|\s*\}\}$/g, '').trim();
   if (expression === 'always()') return true;
   if (expression === 'success()') return mainSucceeded;

@@ -1,0 +1,97 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { actionErrors, workflowErrors } from '../harness/workflow-parser.ts';
+import { ROOT } from '../harness/run-action.ts';
+
+/** Workflows are code: GitHub's parser must accept every one, and they follow our pinning rules. */
+
+function files(dir: string, match: (name: string) => boolean): string[] {
+  const found: string[] = [];
+  const walk = (at: string) => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (match(entry.name)) found.push(path);
+    }
+  };
+  walk(join(ROOT, dir));
+  return found.sort();
+}
+
+const workflows = [...files('.github/workflows', (name) => /\.ya?ml$/.test(name)), ...files('workflows', (name) => /\.ya?ml$/.test(name))];
+const actions = files('actions', (name) => name === 'action.yml');
+
+function usesOf(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(usesOf);
+  if (node === null || typeof node !== 'object') return [];
+  return Object.entries(node as Record<string, unknown>).flatMap(([key, value]) => (key === 'uses' && typeof value === 'string' ? [value] : usesOf(value)));
+}
+
+test('there is something to check', () => {
+  expect(workflows.length).toBeGreaterThan(0);
+  expect(actions.length).toBeGreaterThan(0);
+});
+
+describe.each(workflows.map((file) => [relative(ROOT, file), file]))('%s', (name, file) => {
+  const content = readFileSync(file, 'utf8');
+  const workflow = parse(content) as { permissions?: unknown; jobs: Record<string, { permissions?: unknown; uses?: string }> };
+
+  test('GitHub’s workflow parser reports no errors', async () => {
+    expect(await workflowErrors(name, content)).toEqual([]);
+  });
+
+  test('permissions are declared (least privilege starts with saying what is needed)', () => {
+    const everyJob = Object.values(workflow.jobs).every((job) => job.permissions !== undefined);
+    expect(workflow.permissions !== undefined || everyJob).toBe(true);
+  });
+
+  test('third-party actions are pinned by full SHA, our own by $/', () => {
+    for (const uses of usesOf(workflow.jobs)) {
+      const ours = uses.startsWith('$/');
+      const local = uses.startsWith('./');
+      const pinned = /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(uses);
+      // Starters (workflows/) call our reusable pipelines by tag: the one documented exception.
+      const starterTag = name.startsWith('workflows/') && /^org\/deploy-actions\/\.github\/workflows\/[\w.-]+\.ya?ml@v\d+$/.test(uses);
+      expect(ours || pinned || starterTag, uses).toBe(true);
+      expect(local, `${uses}: ./ resolves in the caller's checkout`).toBe(false);
+    }
+  });
+});
+
+describe.each(actions.map((file) => [relative(ROOT, file), file]))('%s', (name, file) => {
+  const content = readFileSync(file, 'utf8');
+  const action = parse(content) as { runs: { using: string; main: string; post?: string } };
+
+  test('GitHub’s action parser reports no errors', () => {
+    expect(actionErrors(name, content)).toEqual([]);
+  });
+
+  test('runs on node24 from a committed bundle', () => {
+    expect(action.runs.using).toBe('node24');
+    expect(action.runs.main).toMatch(/^(\.\.\/)+dist\/[a-z0-9-]+\/index\.js$/);
+  });
+});
+
+describe('the parser refuses what GitHub refuses', () => {
+  test('an unknown job key', async () => {
+    const broken = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n';
+    expect((await workflowErrors('broken.yml', broken)).join('\n')).toMatch(/stepz/);
+  });
+
+  test('needs on a missing job (found by the model conversion)', async () => {
+    const job = '    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n';
+    const broken = `on: push\njobs:\n  a:\n${job}  b:\n    needs: [nope]\n${job}`;
+    expect((await workflowErrors('broken.yml', broken)).join('\n')).toMatch(/nope/);
+  });
+
+  test('an environment on a job that calls a reusable workflow', async () => {
+    const broken = 'on: push\njobs:\n  a:\n    uses: org/x/.github/workflows/y.yml@v1\n    environment: production\n';
+    expect(await workflowErrors('broken.yml', broken)).not.toEqual([]);
+  });
+
+  test('an action.yml with an unknown runtime', () => {
+    expect(actionErrors('action.yml', 'name: x\ndescription: y\nruns:\n  using: node99\n  main: index.js\n')).not.toEqual([]);
+  });
+});
