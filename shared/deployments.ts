@@ -1,6 +1,7 @@
 import type { RunContext } from './context.ts';
 import { UserError } from './errors.ts';
 import { explainGitHubError, type GitHubClient } from './github.ts';
+import { shorten } from './markdown.ts';
 
 /**
  * GitHub Deployments as the suite's system of record (../shared/docs/deployment-record.md).
@@ -50,8 +51,7 @@ export interface StatusRecord {
 export const MAX_STATUS_DESCRIPTION = 140;
 
 export function statusDescription(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= MAX_STATUS_DESCRIPTION ? flat : `${flat.slice(0, MAX_STATUS_DESCRIPTION - 1)}…`;
+  return shorten(text.replace(/\s+/g, ' ').trim(), MAX_STATUS_DESCRIPTION);
 }
 
 export function isProductionEnvironment(environment: string): boolean {

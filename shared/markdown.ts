@@ -48,6 +48,11 @@ export function mermaidLabel(text: string): string {
   return text.replace(/["[\]{}()<>#;]/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
+/** One line of text cut to at most `max` characters, an ellipsis marking the cut. */
+export function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 /** Cuts text to fit a limit, saying so at the end, without splitting a surrogate pair. */
 export function truncate(text: string, maxChars: number, note = '\n\n_(truncated)_'): string {
   if (text.length <= maxChars) return text;

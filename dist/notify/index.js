@@ -47994,7 +47994,80 @@ function explainGitHubError(error, doing) {
     }
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/markdown.js
+
+/**
+ * Markdown builders for job summaries and PR comments (GitHub-flavoured: tables, <details>, mermaid).
+ * Pure strings, so the same text can go to a summary, a comment or a test.
+ */
+/** GitHub allows 1 MiB of summary per step. */
+const MAX_SUMMARY_BYTES = 1024 * 1024;
+/** GitHub refuses issue and PR comment bodies over 65,536 characters. */
+const MAX_COMMENT_CHARS = 65_536;
+/** Escapes characters that would start Markdown or HTML formatting inside running text. */
+function escapeText(text) {
+    return text.replace(/[\\`*_{}[\]<>|#~]/g, (character) => `\\${character}`).replace(/@(?=\w)/g, '@\u200b');
+}
+/** A table cell: escaped, on one line (a newline would end the row). */
+function escapeCell(text) {
+    return escapeText(text).replace(/\r?\n/g, '<br>');
+}
+function code(text) {
+    const fence = text.includes('`') ? '``' : '`';
+    return `${fence}${text.replace(/\r?\n/g, ' ')}${fence}`;
+}
+function markdown_link(text, url) {
+    return `[${escapeText(text)}](${url.replace(/[()\s]/g, encodeURIComponent)})`;
+}
+/** Cells are Markdown already (use escapeCell for plain text). */
+function table(headers, rows) {
+    const line = (cells) => `| ${cells.map((cell) => cell.replace(/\r?\n/g, '<br>')).join(' | ')} |`;
+    return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+function details(summary, body, open = false) {
+    return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+function mermaid(diagram) {
+    return `\`\`\`mermaid\n${diagram.trim()}\n\`\`\``;
+}
+/** Text inside a mermaid label: quotes and brackets would end the label. */
+function mermaidLabel(text) {
+    return text.replace(/["[\]{}()<>#;]/g, ' ').replace(/\s+/g, ' ').trim();
+}
+/** One line of text cut to at most `max` characters, an ellipsis marking the cut. */
+function shorten(text, max) {
+    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+/** Cuts text to fit a limit, saying so at the end, without splitting a surrogate pair. */
+function truncate(text, maxChars, note = '\n\n_(truncated)_') {
+    if (text.length <= maxChars)
+        return text;
+    let cut = Math.max(0, maxChars - note.length);
+    const code = text.charCodeAt(cut - 1);
+    if (code >= 0xd800 && code <= 0xdbff)
+        cut--;
+    return `${text.slice(0, cut)}${note}`;
+}
+function truncateBytes(text, maxBytes, note = '\n\n_(truncated)_') {
+    if (Buffer.byteLength(text) <= maxBytes)
+        return text;
+    let chars = Math.min(text.length, maxBytes);
+    while (chars > 0 && Buffer.byteLength(text.slice(0, chars)) + Buffer.byteLength(note) > maxBytes) {
+        chars = Math.floor(chars * 0.95);
+    }
+    return truncate(text, chars + note.length, note);
+}
+/** Appends Markdown to the step summary (GITHUB_STEP_SUMMARY); a no-op outside a runner. */
+function appendSummary(markdown, env = process.env) {
+    const path = env['GITHUB_STEP_SUMMARY'];
+    if (!path)
+        return false;
+    (0,external_node_fs_namespaceObject.appendFileSync)(path, `${truncateBytes(markdown, MAX_SUMMARY_BYTES - 1)}\n`, 'utf8');
+    return true;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/deployments.js
+
 
 
 /**
@@ -48005,8 +48078,7 @@ const PAYLOAD_VERSION = 1;
 const DEPLOYMENT_STATES = (/* unused pure expression or super */ null && (['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success']));
 const MAX_STATUS_DESCRIPTION = 140;
 function statusDescription(text) {
-    const flat = text.replace(/\s+/g, ' ').trim();
-    return flat.length <= MAX_STATUS_DESCRIPTION ? flat : `${flat.slice(0, MAX_STATUS_DESCRIPTION - 1)}…`;
+    return shorten(text.replace(/\s+/g, ' ').trim(), MAX_STATUS_DESCRIPTION);
 }
 function isProductionEnvironment(environment) {
     return ['production', 'prod'].includes(environment.toLowerCase());
@@ -48375,74 +48447,6 @@ function parseJson(response) {
     catch {
         return undefined;
     }
-}
-
-;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/markdown.js
-
-/**
- * Markdown builders for job summaries and PR comments (GitHub-flavoured: tables, <details>, mermaid).
- * Pure strings, so the same text can go to a summary, a comment or a test.
- */
-/** GitHub allows 1 MiB of summary per step. */
-const MAX_SUMMARY_BYTES = 1024 * 1024;
-/** GitHub refuses issue and PR comment bodies over 65,536 characters. */
-const MAX_COMMENT_CHARS = 65_536;
-/** Escapes characters that would start Markdown or HTML formatting inside running text. */
-function escapeText(text) {
-    return text.replace(/[\\`*_{}[\]<>|#~]/g, (character) => `\\${character}`).replace(/@(?=\w)/g, '@\u200b');
-}
-/** A table cell: escaped, on one line (a newline would end the row). */
-function escapeCell(text) {
-    return escapeText(text).replace(/\r?\n/g, '<br>');
-}
-function code(text) {
-    const fence = text.includes('`') ? '``' : '`';
-    return `${fence}${text.replace(/\r?\n/g, ' ')}${fence}`;
-}
-function markdown_link(text, url) {
-    return `[${escapeText(text)}](${url.replace(/[()\s]/g, encodeURIComponent)})`;
-}
-/** Cells are Markdown already (use escapeCell for plain text). */
-function table(headers, rows) {
-    const line = (cells) => `| ${cells.map((cell) => cell.replace(/\r?\n/g, '<br>')).join(' | ')} |`;
-    return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
-}
-function details(summary, body, open = false) {
-    return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
-}
-function mermaid(diagram) {
-    return `\`\`\`mermaid\n${diagram.trim()}\n\`\`\``;
-}
-/** Text inside a mermaid label: quotes and brackets would end the label. */
-function mermaidLabel(text) {
-    return text.replace(/["[\]{}()<>#;]/g, ' ').replace(/\s+/g, ' ').trim();
-}
-/** Cuts text to fit a limit, saying so at the end, without splitting a surrogate pair. */
-function truncate(text, maxChars, note = '\n\n_(truncated)_') {
-    if (text.length <= maxChars)
-        return text;
-    let cut = Math.max(0, maxChars - note.length);
-    const code = text.charCodeAt(cut - 1);
-    if (code >= 0xd800 && code <= 0xdbff)
-        cut--;
-    return `${text.slice(0, cut)}${note}`;
-}
-function truncateBytes(text, maxBytes, note = '\n\n_(truncated)_') {
-    if (Buffer.byteLength(text) <= maxBytes)
-        return text;
-    let chars = Math.min(text.length, maxBytes);
-    while (chars > 0 && Buffer.byteLength(text.slice(0, chars)) + Buffer.byteLength(note) > maxBytes) {
-        chars = Math.floor(chars * 0.95);
-    }
-    return truncate(text, chars + note.length, note);
-}
-/** Appends Markdown to the step summary (GITHUB_STEP_SUMMARY); a no-op outside a runner. */
-function appendSummary(markdown, env = process.env) {
-    const path = env['GITHUB_STEP_SUMMARY'];
-    if (!path)
-        return false;
-    (0,external_node_fs_namespaceObject.appendFileSync)(path, `${truncateBytes(markdown, MAX_SUMMARY_BYTES - 1)}\n`, 'utf8');
-    return true;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/secrets.js
@@ -48975,6 +48979,7 @@ function clockTime(iso) {
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/notify/src/render/discord.js
 
+
 /** Discord's documented limits for webhook messages and embeds. */
 const DISCORD_LIMITS = {
     content: 2000,
@@ -48987,9 +48992,6 @@ const DISCORD_LIMITS = {
     footer: 2048,
     embedTotal: 6000,
 };
-function cut(text, max) {
-    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 /** Characters Discord would read as Markdown. */
 function escapeDiscord(text) {
     return text.replace(/[\\*_~`|>[\]]/g, (character) => `\\${character}`).replace(/@/g, '@\u200b');
@@ -49005,36 +49007,37 @@ function embedLength(embed) {
 }
 function renderDiscord(story) {
     const fields = facts(story).map((fact) => ({
-        name: cut(fact.label, DISCORD_LIMITS.fieldName),
-        value: cut(discordLink(fact.value, fact.url), DISCORD_LIMITS.fieldValue),
+        name: shorten(fact.label, DISCORD_LIMITS.fieldName),
+        value: shorten(discordLink(fact.value, fact.url), DISCORD_LIMITS.fieldValue),
         inline: true,
     }));
     if (story.timeline.length > 0) {
         const lines = story.timeline.map((entry) => `${clockTime(entry.at)} \`${entry.state}\` ${escapeDiscord(entry.description)}`);
-        fields.push({ name: 'Timeline', value: cut(lines.slice(-10).join('\n'), DISCORD_LIMITS.fieldValue), inline: false });
+        fields.push({ name: 'Timeline', value: shorten(lines.slice(-10).join('\n'), DISCORD_LIMITS.fieldValue), inline: false });
     }
     const embed = {
-        title: cut(`${STATUS_EMOJI[story.status]} ${headline(story)}`, DISCORD_LIMITS.title),
+        title: shorten(`${STATUS_EMOJI[story.status]} ${headline(story)}`, DISCORD_LIMITS.title),
         url: story.runUrl,
         color: STATUS_COLOR[story.status],
         fields: fields.slice(0, DISCORD_LIMITS.fields),
-        footer: { text: cut(`deploy-actions · ${story.repository}`, DISCORD_LIMITS.footer) },
+        footer: { text: shorten(`deploy-actions · ${story.repository}`, DISCORD_LIMITS.footer) },
         timestamp: story.at,
     };
     if (story.message) {
         const room = DISCORD_LIMITS.embedTotal - embedLength(embed);
-        embed.description = cut(story.message, Math.min(DISCORD_LIMITS.description, room));
+        embed.description = shorten(story.message, Math.min(DISCORD_LIMITS.description, room));
     }
     const pinged = story.mentions.flatMap((mention) => (mention.discord ? [mention.discord] : []));
     const names = story.mentions.map((mention) => (mention.discord ? `<@${mention.discord}>` : `@\u200b${mention.login}`));
     return {
-        content: names.length > 0 ? cut(`cc ${names.join(' ')}`, DISCORD_LIMITS.content) : '',
+        content: names.length > 0 ? shorten(`cc ${names.join(' ')}`, DISCORD_LIMITS.content) : '',
         embeds: [embed],
         allowed_mentions: { parse: [], users: pinged },
     };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/notify/src/render/slack.js
+
 
 /**
  * Slack Block Kit within Slack's limits: 50 blocks, header 150 chars, section text 3,000, ten
@@ -49050,9 +49053,6 @@ const SLACK_LIMITS = {
     buttonText: 75,
     fallbackText: 4000,
 };
-function slack_cut(text, max) {
-    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 /** Slack's mrkdwn needs &, < and > escaped; everything else is literal. */
 function escapeMrkdwn(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -49079,19 +49079,19 @@ function slackMention(mention) {
 function renderSlack(story) {
     const title = `${STATUS_EMOJI[story.status]} ${headline(story)}`;
     const blocks = [
-        { type: 'header', text: { type: 'plain_text', text: slack_cut(title, SLACK_LIMITS.header), emoji: true } },
+        { type: 'header', text: { type: 'plain_text', text: shorten(title, SLACK_LIMITS.header), emoji: true } },
         {
             type: 'section',
             fields: facts(story)
                 .slice(0, SLACK_LIMITS.fields)
-                .map((fact) => ({ type: 'mrkdwn', text: slack_cut(`*${fact.label}*\n${slackLink(fact.value, fact.url)}`, SLACK_LIMITS.fieldText) })),
+                .map((fact) => ({ type: 'mrkdwn', text: shorten(`*${fact.label}*\n${slackLink(fact.value, fact.url)}`, SLACK_LIMITS.fieldText) })),
         },
     ];
     if (story.message) {
-        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: slack_cut(markdownToMrkdwn(story.message), SLACK_LIMITS.sectionText) } });
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: shorten(markdownToMrkdwn(story.message), SLACK_LIMITS.sectionText) } });
     }
     if (story.mentions.length > 0) {
-        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: slack_cut(`cc ${story.mentions.map(slackMention).join(' ')}`, SLACK_LIMITS.sectionText) } });
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: shorten(`cc ${story.mentions.map(slackMention).join(' ')}`, SLACK_LIMITS.sectionText) } });
     }
     if (story.timeline.length > 0) {
         const recent = story.timeline.slice(-SLACK_LIMITS.contextElements);
@@ -49099,7 +49099,7 @@ function renderSlack(story) {
             type: 'context',
             elements: recent.map((entry) => ({
                 type: 'mrkdwn',
-                text: slack_cut(`${clockTime(entry.at)} \`${entry.state}\` ${escapeMrkdwn(entry.description)}`, SLACK_LIMITS.sectionText),
+                text: shorten(`${clockTime(entry.at)} \`${entry.state}\` ${escapeMrkdwn(entry.description)}`, SLACK_LIMITS.sectionText),
             })),
         });
     }
@@ -49113,12 +49113,12 @@ function renderSlack(story) {
         elements: buttons.map((button, index) => ({
             type: 'button',
             action_id: `deploy-actions-link-${index}`,
-            text: { type: 'plain_text', text: slack_cut(button.text, SLACK_LIMITS.buttonText) },
+            text: { type: 'plain_text', text: shorten(button.text, SLACK_LIMITS.buttonText) },
             url: button.url,
         })),
     });
     const mentionText = story.mentions.length > 0 ? ` cc ${story.mentions.map(slackMention).join(' ')}` : '';
-    return { text: slack_cut(`${title}${mentionText}`, SLACK_LIMITS.fallbackText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+    return { text: shorten(`${title}${mentionText}`, SLACK_LIMITS.fallbackText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/notify/src/render/teams.js
@@ -49487,17 +49487,20 @@ async function writeDeploymentStatus(records, read, story, context) {
         entry: { state: status.state, description: status.description, at: status.createdAt },
     };
 }
-function numberAt(value, ...path) {
+/** A value deep in an event payload, whose shape depends on the event. */
+function valueAt(value, path) {
     let current = value;
     for (const key of path)
         current = current !== null && typeof current === 'object' ? current[key] : undefined;
-    return typeof current === 'number' ? current : undefined;
+    return current;
+}
+function numberAt(value, ...path) {
+    const found = valueAt(value, path);
+    return typeof found === 'number' ? found : undefined;
 }
 function stringAt(value, ...path) {
-    let current = value;
-    for (const key of path)
-        current = current !== null && typeof current === 'object' ? current[key] : undefined;
-    return typeof current === 'string' && current !== '' ? current : undefined;
+    const found = valueAt(value, path);
+    return typeof found === 'string' && found !== '' ? found : undefined;
 }
 /** The PR number from the triggering event, when the event is about a pull request. */
 function pullRequestFromEvent(event) {
@@ -49577,9 +49580,12 @@ function passThroughOutputs(config) {
         'deployment-id': config.deploymentId ? String(config.deploymentId) : '',
     };
 }
+/** A channel's failure as one safe line; a bug (not a refusal we understood) keeps its stack in debug. */
 function readableError(error, secrets) {
-    const message = error instanceof UserError || error instanceof ChannelError ? error.message : errorMessage(error);
-    return redact(message, secrets);
+    if (!(error instanceof UserError || error instanceof ChannelError) && error instanceof Error && error.stack) {
+        core_debug(redact(error.stack, secrets));
+    }
+    return redact(errorMessage(error), secrets);
 }
 async function attempt(channel, results, secrets, work) {
     try {

@@ -100,16 +100,21 @@ export async function writeDeploymentStatus(
   };
 }
 
-function numberAt(value: unknown, ...path: string[]): number | undefined {
-  let current: unknown = value;
+/** A value deep in an event payload, whose shape depends on the event. */
+function valueAt(value: unknown, path: string[]): unknown {
+  let current = value;
   for (const key of path) current = current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined;
-  return typeof current === 'number' ? current : undefined;
+  return current;
+}
+
+function numberAt(value: unknown, ...path: string[]): number | undefined {
+  const found = valueAt(value, path);
+  return typeof found === 'number' ? found : undefined;
 }
 
 function stringAt(value: unknown, ...path: string[]): string | undefined {
-  let current: unknown = value;
-  for (const key of path) current = current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined;
-  return typeof current === 'string' && current !== '' ? current : undefined;
+  const found = valueAt(value, path);
+  return typeof found === 'string' && found !== '' ? found : undefined;
 }
 
 /** The PR number from the triggering event, when the event is about a pull request. */

@@ -39,9 +39,12 @@ function passThroughOutputs(config: NotifyConfig): Partial<Record<Output, string
   };
 }
 
+/** A channel's failure as one safe line; a bug (not a refusal we understood) keeps its stack in debug. */
 function readableError(error: unknown, secrets: readonly string[]): string {
-  const message = error instanceof UserError || error instanceof ChannelError ? error.message : errorMessage(error);
-  return redact(message, secrets);
+  if (!(error instanceof UserError || error instanceof ChannelError) && error instanceof Error && error.stack) {
+    core.debug(redact(error.stack, secrets));
+  }
+  return redact(errorMessage(error), secrets);
 }
 
 async function attempt(channel: Channel, results: ChannelResult[], secrets: readonly string[], work: () => Promise<Delivery | undefined>) {

@@ -336,8 +336,7 @@ export class GitHubDouble extends HttpDouble {
   // --- response builders: GitHub's example, with the state the double keeps ---
 
   deploymentJson(route: Route, status: number, deployment: Deployment): Record<string, unknown> {
-    const base = this.openapi.example(route, status) as Record<string, unknown> | Array<Record<string, unknown>>;
-    const example = (Array.isArray(base) ? base[0] : base) as Record<string, unknown>;
+    const example = this.exampleOf(route, status);
     const api = `${this.apiUrl}/repos/${this.owner}/${this.repo}`;
     return {
       ...example,
@@ -362,8 +361,7 @@ export class GitHubDouble extends HttpDouble {
   }
 
   statusJson(route: Route, status: number, deployment: Deployment, entry: DeploymentStatus): Record<string, unknown> {
-    const base = this.openapi.example(route, status) as Record<string, unknown> | Array<Record<string, unknown>>;
-    const example = (Array.isArray(base) ? base[0] : base) as Record<string, unknown>;
+    const example = this.exampleOf(route, status);
     const api = `${this.apiUrl}/repos/${this.owner}/${this.repo}`;
     return {
       ...example,
@@ -385,8 +383,7 @@ export class GitHubDouble extends HttpDouble {
   }
 
   commentJson(route: Route, status: number, comment: Comment): Record<string, unknown> {
-    const base = this.openapi.example(route, status) as Record<string, unknown> | Array<Record<string, unknown>>;
-    const example = (Array.isArray(base) ? base[0] : base) as Record<string, unknown>;
+    const example = this.exampleOf(route, status);
     const api = `${this.apiUrl}/repos/${this.owner}/${this.repo}`;
     return {
       ...example,
@@ -403,8 +400,7 @@ export class GitHubDouble extends HttpDouble {
   }
 
   pullJson(route: Route, status: number, pull: PullRequest): Record<string, unknown> {
-    const base = this.openapi.example(route, status) as Record<string, unknown> | Array<Record<string, unknown>>;
-    const example = (Array.isArray(base) ? base[0] : base) as Record<string, unknown>;
+    const example = this.exampleOf(route, status);
     const head = example['head'] as Record<string, unknown>;
     const baseRef = example['base'] as Record<string, unknown>;
     return {
@@ -479,6 +475,35 @@ export class GitHubDouble extends HttpDouble {
 }
 
 const latestState = (deployment: Deployment) => deployment.statuses.at(-1)?.state;
+
+/** GitHub refuses longer issue and PR comments. */
+const MAX_COMMENT_CHARS = 65_536;
+const COMMENT_TOO_LONG = { field: 'body', code: 'custom', message: 'body is too long (maximum is 65536 characters)' };
+
+function cacheJson(cache: ActionsCache): Record<string, unknown> {
+  return {
+    id: cache.id,
+    ref: cache.ref,
+    key: cache.key,
+    version: cache.version,
+    last_accessed_at: cache.lastAccessedAt,
+    created_at: cache.createdAt,
+    size_in_bytes: cache.sizeInBytes,
+  };
+}
+
+function commitStatusJson(example: Record<string, unknown>, status: CommitStatus): Record<string, unknown> {
+  return {
+    ...example,
+    id: status.id,
+    state: status.state,
+    context: status.context,
+    description: status.description,
+    target_url: status.targetUrl || null,
+    created_at: status.createdAt,
+    updated_at: status.createdAt,
+  };
+}
 
 function checkRunJson(double: GitHubDouble, route: Route, status: number, run: CheckRun): Record<string, unknown> {
   const example = double.exampleOf(route, status);
@@ -665,9 +690,7 @@ const HANDLERS: Record<string, (this: GitHubDouble, call: Call) => Reply> = {
     const issue = Number(call.params['issue_number']);
     if (!this.pulls.some((pull) => pull.number === issue)) return this.error(404, 'Not Found', call.route);
     const body = String(call.body['body']);
-    if (body.length > 65536) {
-      return this.validationFailed(call.route, 'IssueComment', [{ field: 'body', code: 'custom', message: 'body is too long (maximum is 65536 characters)' }]);
-    }
+    if (body.length > MAX_COMMENT_CHARS) return this.validationFailed(call.route, 'IssueComment', [COMMENT_TOO_LONG]);
     const now = this.timestamp();
     const comment: Comment = { id: this.nextId(), issue, body, user: call.user, createdAt: now, updatedAt: now };
     this.comments.push(comment);
@@ -678,9 +701,7 @@ const HANDLERS: Record<string, (this: GitHubDouble, call: Call) => Reply> = {
     const comment = this.comments.find((entry) => entry.id === Number(call.params['comment_id']));
     if (!comment) return this.error(404, 'Not Found', call.route);
     const body = String(call.body['body']);
-    if (body.length > 65536) {
-      return this.validationFailed(call.route, 'IssueComment', [{ field: 'body', code: 'custom', message: 'body is too long (maximum is 65536 characters)' }]);
-    }
+    if (body.length > MAX_COMMENT_CHARS) return this.validationFailed(call.route, 'IssueComment', [COMMENT_TOO_LONG]);
     comment.body = body;
     comment.updatedAt = this.timestamp();
     return { status: 200, body: this.commentJson(call.route, 200, comment) };
@@ -738,7 +759,7 @@ const HANDLERS: Record<string, (this: GitHubDouble, call: Call) => Reply> = {
     const example = this.exampleOf(call.route, 201);
     return {
       status: 201,
-      body: { ...example, id: status.id, state: status.state, context: status.context, description: status.description, target_url: status.targetUrl || null, created_at: status.createdAt, updated_at: status.createdAt },
+      body: commitStatusJson(example, status),
     };
   },
 
@@ -750,7 +771,7 @@ const HANDLERS: Record<string, (this: GitHubDouble, call: Call) => Reply> = {
     return {
       status: 200,
       headers,
-      body: items.map((status) => ({ ...example, id: status.id, state: status.state, context: status.context, description: status.description, target_url: status.targetUrl || null, created_at: status.createdAt, updated_at: status.createdAt })),
+      body: items.map((status) => commitStatusJson(example, status)),
     };
   },
 
@@ -850,7 +871,7 @@ const HANDLERS: Record<string, (this: GitHubDouble, call: Call) => Reply> = {
       headers,
       body: {
         total_count: matching.length,
-        actions_caches: items.map((cache) => ({ id: cache.id, ref: cache.ref, key: cache.key, version: cache.version, last_accessed_at: cache.lastAccessedAt, created_at: cache.createdAt, size_in_bytes: cache.sizeInBytes })),
+        actions_caches: items.map(cacheJson),
       },
     };
   },
@@ -872,7 +893,7 @@ const HANDLERS: Record<string, (this: GitHubDouble, call: Call) => Reply> = {
       status: 200,
       body: {
         total_count: removed.length,
-        actions_caches: removed.map((cache) => ({ id: cache.id, ref: cache.ref, key: cache.key, version: cache.version, last_accessed_at: cache.lastAccessedAt, created_at: cache.createdAt, size_in_bytes: cache.sizeInBytes })),
+        actions_caches: removed.map(cacheJson),
       },
     };
   },

@@ -1,3 +1,4 @@
+import { shorten } from '../../../../shared/markdown.ts';
 import { clockTime, facts, headline, STATUS_COLOR, STATUS_EMOJI, type Story } from '../story.ts';
 
 /** Discord's documented limits for webhook messages and embeds. */
@@ -30,10 +31,6 @@ export interface DiscordMessage {
   allowed_mentions: { parse: never[]; users: string[] };
 }
 
-function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 /** Characters Discord would read as Markdown. */
 export function escapeDiscord(text: string): string {
   return text.replace(/[\\*_~`|>[\]]/g, (character) => `\\${character}`).replace(/@/g, '@\u200b');
@@ -54,30 +51,30 @@ export function embedLength(embed: DiscordEmbed): number {
 
 export function renderDiscord(story: Story): DiscordMessage {
   const fields = facts(story).map((fact) => ({
-    name: cut(fact.label, DISCORD_LIMITS.fieldName),
-    value: cut(discordLink(fact.value, fact.url), DISCORD_LIMITS.fieldValue),
+    name: shorten(fact.label, DISCORD_LIMITS.fieldName),
+    value: shorten(discordLink(fact.value, fact.url), DISCORD_LIMITS.fieldValue),
     inline: true,
   }));
   if (story.timeline.length > 0) {
     const lines = story.timeline.map((entry) => `${clockTime(entry.at)} \`${entry.state}\` ${escapeDiscord(entry.description)}`);
-    fields.push({ name: 'Timeline', value: cut(lines.slice(-10).join('\n'), DISCORD_LIMITS.fieldValue), inline: false });
+    fields.push({ name: 'Timeline', value: shorten(lines.slice(-10).join('\n'), DISCORD_LIMITS.fieldValue), inline: false });
   }
   const embed: DiscordEmbed = {
-    title: cut(`${STATUS_EMOJI[story.status]} ${headline(story)}`, DISCORD_LIMITS.title),
+    title: shorten(`${STATUS_EMOJI[story.status]} ${headline(story)}`, DISCORD_LIMITS.title),
     url: story.runUrl,
     color: STATUS_COLOR[story.status],
     fields: fields.slice(0, DISCORD_LIMITS.fields),
-    footer: { text: cut(`deploy-actions · ${story.repository}`, DISCORD_LIMITS.footer) },
+    footer: { text: shorten(`deploy-actions · ${story.repository}`, DISCORD_LIMITS.footer) },
     timestamp: story.at,
   };
   if (story.message) {
     const room = DISCORD_LIMITS.embedTotal - embedLength(embed);
-    embed.description = cut(story.message, Math.min(DISCORD_LIMITS.description, room));
+    embed.description = shorten(story.message, Math.min(DISCORD_LIMITS.description, room));
   }
   const pinged = story.mentions.flatMap((mention) => (mention.discord ? [mention.discord] : []));
   const names = story.mentions.map((mention) => (mention.discord ? `<@${mention.discord}>` : `@\u200b${mention.login}`));
   return {
-    content: names.length > 0 ? cut(`cc ${names.join(' ')}`, DISCORD_LIMITS.content) : '',
+    content: names.length > 0 ? shorten(`cc ${names.join(' ')}`, DISCORD_LIMITS.content) : '',
     embeds: [embed],
     allowed_mentions: { parse: [], users: pinged },
   };

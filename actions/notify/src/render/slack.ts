@@ -1,4 +1,5 @@
 import type { Block, KnownBlock } from '@slack/types';
+import { shorten } from '../../../../shared/markdown.ts';
 import { clockTime, facts, headline, STATUS_EMOJI, type Story } from '../story.ts';
 
 /**
@@ -19,10 +20,6 @@ export const SLACK_LIMITS = {
 export interface SlackMessage {
   text: string;
   blocks: (KnownBlock | Block)[];
-}
-
-function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** Slack's mrkdwn needs &, < and > escaped; everything else is literal. */
@@ -54,19 +51,19 @@ function slackMention(mention: Story['mentions'][number]): string {
 export function renderSlack(story: Story): SlackMessage {
   const title = `${STATUS_EMOJI[story.status]} ${headline(story)}`;
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: cut(title, SLACK_LIMITS.header), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: shorten(title, SLACK_LIMITS.header), emoji: true } },
     {
       type: 'section',
       fields: facts(story)
         .slice(0, SLACK_LIMITS.fields)
-        .map((fact) => ({ type: 'mrkdwn' as const, text: cut(`*${fact.label}*\n${slackLink(fact.value, fact.url)}`, SLACK_LIMITS.fieldText) })),
+        .map((fact) => ({ type: 'mrkdwn' as const, text: shorten(`*${fact.label}*\n${slackLink(fact.value, fact.url)}`, SLACK_LIMITS.fieldText) })),
     },
   ];
   if (story.message) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(markdownToMrkdwn(story.message), SLACK_LIMITS.sectionText) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: shorten(markdownToMrkdwn(story.message), SLACK_LIMITS.sectionText) } });
   }
   if (story.mentions.length > 0) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(`cc ${story.mentions.map(slackMention).join(' ')}`, SLACK_LIMITS.sectionText) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: shorten(`cc ${story.mentions.map(slackMention).join(' ')}`, SLACK_LIMITS.sectionText) } });
   }
   if (story.timeline.length > 0) {
     const recent = story.timeline.slice(-SLACK_LIMITS.contextElements);
@@ -74,7 +71,7 @@ export function renderSlack(story: Story): SlackMessage {
       type: 'context',
       elements: recent.map((entry) => ({
         type: 'mrkdwn' as const,
-        text: cut(`${clockTime(entry.at)} \`${entry.state}\` ${escapeMrkdwn(entry.description)}`, SLACK_LIMITS.sectionText),
+        text: shorten(`${clockTime(entry.at)} \`${entry.state}\` ${escapeMrkdwn(entry.description)}`, SLACK_LIMITS.sectionText),
       })),
     });
   }
@@ -88,10 +85,10 @@ export function renderSlack(story: Story): SlackMessage {
     elements: buttons.map((button, index) => ({
       type: 'button' as const,
       action_id: `deploy-actions-link-${index}`,
-      text: { type: 'plain_text' as const, text: cut(button.text, SLACK_LIMITS.buttonText) },
+      text: { type: 'plain_text' as const, text: shorten(button.text, SLACK_LIMITS.buttonText) },
       url: button.url,
     })),
   });
   const mentionText = story.mentions.length > 0 ? ` cc ${story.mentions.map(slackMention).join(' ')}` : '';
-  return { text: cut(`${title}${mentionText}`, SLACK_LIMITS.fallbackText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+  return { text: shorten(`${title}${mentionText}`, SLACK_LIMITS.fallbackText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
