@@ -69,8 +69,9 @@ interface ActionYaml {
   runs: { using: string; main: string; post?: string; 'post-if'?: string };
 }
 
+/** An action under actions/, or a path to any folder holding an action.yml (test fixtures). */
 export function readActionYaml(action: string): ActionYaml & { dir: string } {
-  const dir = join(ROOT, 'actions', action);
+  const dir = action.startsWith('/') ? action : join(ROOT, 'actions', action);
   const parsed = parse(readFileSync(join(dir, 'action.yml'), 'utf8')) as ActionYaml;
   return { ...parsed, dir };
 }
@@ -208,7 +209,7 @@ export class ActionHarness {
       LANG: 'C.UTF-8',
       CI: 'true',
       GITHUB_ACTIONS: 'true',
-      GITHUB_ACTION: action.replace(/\//g, '-'),
+      GITHUB_ACTION: action.split('/').filter(Boolean).join('-'),
       GITHUB_ACTOR: github.actor,
       GITHUB_TRIGGERING_ACTOR: github.actor,
       GITHUB_API_URL: github.apiUrl,

@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { evaluatePostIf, parseFileCommand, parseWorkflowCommands } from '../harness/run-action.ts';
+import { ActionHarness, evaluatePostIf, parseFileCommand, parseWorkflowCommands } from '../harness/run-action.ts';
 
 /** The harness reads what @actions/core writes; these are the runner's formats. */
 
@@ -44,5 +45,32 @@ describe('post-if, as the runner evaluates it', () => {
     ['failure()', true, false],
   ])('%s after a main step that succeeded=%s → %s', (condition, succeeded, runs) => {
     expect(evaluatePostIf(condition, succeeded)).toBe(runs);
+  });
+});
+
+describe('the post step, through a fixture action', () => {
+  const fixture = join(import.meta.dirname, '../harness/fixtures/post-probe');
+
+  test('runs after a successful main step with the state main saved', async () => {
+    const harness = new ActionHarness();
+    try {
+      const { main, post } = await harness.run(fixture, { post: true });
+      expect(main.outputs['input-seen']).toBe('false');
+      expect(main.state).toEqual({ started: 'yes' });
+      expect(post?.summary).toBe('post saw STATE_started=yes\n');
+    } finally {
+      harness.cleanup();
+    }
+  });
+
+  test('is skipped when post-if: success() and main failed', async () => {
+    const harness = new ActionHarness();
+    try {
+      const { main, post } = await harness.run(fixture, { post: true, inputs: { fail: 'true' } });
+      expect(main.exitCode).toBe(1);
+      expect(post).toBeUndefined();
+    } finally {
+      harness.cleanup();
+    }
   });
 });
