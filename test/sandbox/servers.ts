@@ -1,0 +1,243 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * Real servers for tests and the demo, each on 127.0.0.1 with free ports, in its own temporary
+ * folder, stopped by stop(): HAProxy and nginx from Debian, and the sandbox service.
+ */
+
+export const SANDBOX = resolve(import.meta.dirname);
+export const SERVICE = join(SANDBOX, 'service.ts');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export function which(program: string): string | undefined {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin', ...(process.env['PATH'] ?? '').split(':')]) {
+    const path = join(dir, program);
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+  }
+}
+
+async function portOpen(port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolveOpen) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveOpen(true);
+    });
+    socket.once('error', () => resolveOpen(false));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolveStop) => {
+    child.once('exit', () => resolveStop());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  });
+}
+
+export interface Colors {
+  blue: number;
+  green: number;
+}
+
+/**
+ * Shell commands that start and stop the sandbox service the way a user's start-command would:
+ * started in the background with its output in a file, stopped through its pid file.
+ */
+export function serviceCommands(dir: string, env: Record<string, string> = {}): { start: string; stop: string } {
+  const exports = Object.entries(env)
+    .map(([key, value]) => `${key}='${value}' `)
+    .join('');
+  return {
+    start:
+      `PIDFILE="${dir}/$COLOR.pid" ${exports}"${process.execPath}" "${SERVICE}" > "${dir}/$COLOR-$VERSION.log" 2>&1 & ` +
+      // Wait for the pid file so a quick health check does not race the listener.
+      `for i in $(seq 1 100); do [ -s "${dir}/$COLOR.pid" ] && exit 0; sleep 0.05; done; echo "service did not start" >&2; exit 1`,
+    stop: `if [ -f "${dir}/$COLOR.pid" ]; then kill $(cat "${dir}/$COLOR.pid") 2>/dev/null; rm -f "${dir}/$COLOR.pid"; fi; exit 0`,
+  };
+}
+
+export interface RunningService {
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startService(port: number, env: Record<string, string>): Promise<RunningService> {
+  const child = spawn(process.execPath, [SERVICE], { env: { ...process.env, PORT: String(port), ...env }, stdio: 'ignore' });
+  await waitFor(() => portOpen(port), `the service on ${port}`);
+  return { port, stop: () => stopChild(child) };
+}
+
+export interface Haproxy {
+  url: string;
+  configPath: string;
+  runtime: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export async function startHaproxy(options: { colors: Colors; runtime?: 'tcp' | 'unix'; weights?: Colors; check?: boolean }): Promise<Haproxy> {
+  const binary = which('haproxy');
+  if (!binary) throw new Error('haproxy is not installed (Debian package haproxy; .ci/run installs it)');
+  const dir = mkdtempSync(join(tmpdir(), 'sandbox-haproxy-'));
+  const frontend = await freePort();
+  const runtime = options.runtime === 'unix' ? join(dir, 'admin.sock') : `127.0.0.1:${await freePort()}`;
+  const weights = options.weights ?? { blue: 100, green: 0 };
+  const check = options.check === false ? '' : ' check inter 300ms rise 2 fall 2';
+  const configPath = join(dir, 'haproxy.cfg');
+  writeFileSync(
+    configPath,
+    [
+      'global',
+      `  stats socket ${options.runtime === 'unix' ? runtime : `ipv4@${runtime}`} mode 600 level admin`,
+      `  pidfile ${dir}/haproxy.pid`,
+      'defaults',
+      '  mode http',
+      '  timeout connect 2s',
+      '  timeout client 30s',
+      '  timeout server 30s',
+      '  option http-keep-alive',
+      '  retries 2',
+      '  option redispatch',
+      'frontend web',
+      `  bind 127.0.0.1:${frontend}`,
+      '  default_backend app',
+      'backend app',
+      '  balance roundrobin',
+      `  server blue 127.0.0.1:${options.colors.blue} weight ${weights.blue}${check}`,
+      `  server green 127.0.0.1:${options.colors.green} weight ${weights.green}${check}`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(binary, ['-f', configPath, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await waitFor(() => child.exitCode === null && portOpen(frontend), `haproxy (${stderr})`);
+  return {
+    url: `http://127.0.0.1:${frontend}`,
+    configPath,
+    runtime,
+    dir,
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Nginx {
+  url: string;
+  prefix: string;
+  configPath: string;
+  upstreamFile: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * nginx as an ordinary user would run it for a test: its own prefix, a free port, a config that
+ * includes the upstream file the action owns. The file is written here once (all on blue) because
+ * nginx refuses to start on an include that does not exist.
+ */
+export async function startNginx(options: { colors: Colors; initial?: 'blue' | 'none' }): Promise<Nginx> {
+  const binary = which('nginx');
+  if (!binary) throw new Error('nginx is not installed (Debian package nginx-light; .ci/run installs it)');
+  const prefix = mkdtempSync(join(tmpdir(), 'sandbox-nginx-'));
+  chmodSync(prefix, 0o755);
+  for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
+    mkdirSync(join(prefix, temp));
+    chmodSync(join(prefix, temp), 0o777);
+  }
+  const port = await freePort();
+  const upstreamFile = join(prefix, 'upstream.conf');
+  const initial = options.initial ?? 'blue';
+  writeFileSync(
+    upstreamFile,
+    [
+      '# Managed by deploy-actions deploy-bluegreen: rewritten on every traffic change.',
+      'upstream app {',
+      `    server 127.0.0.1:${options.colors.blue} ${initial === 'blue' ? 'weight=100' : 'down'}; # blue`,
+      `    server 127.0.0.1:${options.colors.green} down; # green`,
+      '    keepalive 16;',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const configPath = join(prefix, 'nginx.conf');
+  writeFileSync(
+    configPath,
+    [
+      // Workers of a root master would run as nobody; one worker keeps test logs simple.
+      'worker_processes 1;',
+      `pid ${prefix}/nginx.pid;`,
+      `error_log ${prefix}/error.log warn;`,
+      'events { worker_connections 1024; }',
+      'http {',
+      '  access_log off;',
+      `  client_body_temp_path ${prefix}/client_body;`,
+      `  proxy_temp_path ${prefix}/proxy;`,
+      `  fastcgi_temp_path ${prefix}/fastcgi;`,
+      `  uwsgi_temp_path ${prefix}/uwsgi;`,
+      `  scgi_temp_path ${prefix}/scgi;`,
+      `  include ${upstreamFile};`,
+      '  server {',
+      `    listen 127.0.0.1:${port};`,
+      '    location / {',
+      '      proxy_pass http://app;',
+      '      proxy_http_version 1.1;',
+      '      proxy_set_header Connection "";',
+      '      proxy_next_upstream error timeout http_502;',
+      '    }',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const test = spawnSync(binary, ['-p', prefix, '-c', configPath, '-t', '-q'], { encoding: 'utf8' });
+  if (test.status !== 0) throw new Error(`nginx -t failed: ${test.stderr}`);
+  const child = spawn(binary, ['-p', prefix, '-c', configPath, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await waitFor(() => child.exitCode === null && portOpen(port), `nginx on ${port}`);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    prefix,
+    configPath,
+    upstreamFile,
+    stop: async () => {
+      await stopChild(child);
+      rmSync(prefix, { recursive: true, force: true });
+    },
+  };
+}
+
+export function readPid(file: string): number | undefined {
+  try {
+    return Number(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
