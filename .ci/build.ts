@@ -13,6 +13,17 @@ import { parse } from 'yaml';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 const TSC_OUT = join(ROOT, 'node_modules/.cache/deploy-actions/tsc');
+/**
+ * Left out of bundles: ssh2 probes for this optional native module inside a try and runs without it.
+ * Bundles stay pure JavaScript, whatever an npm that ignores allowScripts may have compiled.
+ */
+const EXTERNALS = ['cpu-features'];
+/**
+ * Assets ncc copies that nothing of ours can reach: ssh2's helper for Windows' Pageant agent (we
+ * authenticate with the key given, never an agent).
+ */
+const UNUSED_ASSETS = ['pagent.exe'];
+const NATIVE = /\.(node|exe|dll|so|dylib)$/;
 
 export interface Bundle {
   /** dist/<name>/index.js */
@@ -73,8 +84,13 @@ export function build(only?: string): Bundle[] {
     rmSync(out, { recursive: true, force: true });
     const compiled = join(TSC_OUT, bundle.entry.replace(/\.ts$/, '.js'));
     // No source maps and no minification: reviewable, reproducible output that the dist check can diff.
-    run(process.execPath, [join(ROOT, 'node_modules/@vercel/ncc/dist/ncc/cli.js'), 'build', compiled, '-o', out, '--license', 'licenses.txt', '-q']);
-    console.log(`built dist/${bundle.name}/index.js from ${bundle.entry}`);
+    const externals = EXTERNALS.flatMap((name) => ['-e', name]);
+    run(process.execPath, [join(ROOT, 'node_modules/@vercel/ncc/dist/ncc/cli.js'), 'build', compiled, '-o', out, '--license', 'licenses.txt', '-q', ...externals]);
+    for (const asset of UNUSED_ASSETS) rmSync(join(out, asset), { force: true });
+    const native = readdirSync(out, { recursive: true }).map(String).filter((file) => NATIVE.test(file));
+    if (native.length > 0) throw new Error(`dist/${bundle.name} holds native addons (${native.join(', ')}): bundles must be pure JavaScript`);
+    const chunks = readdirSync(out).filter((file) => file.endsWith('.js') && file !== 'index.js');
+    console.log(`built dist/${bundle.name}/index.js from ${bundle.entry}${chunks.length > 0 ? ` (+ lazy chunks ${chunks.join(', ')})` : ''}`);
   }
   return bundles;
 }

@@ -1,4 +1,5 @@
 import type { HealthCheck, ProbeResult } from './health.ts';
+import type { CommandResult } from './host.ts';
 
 /** Blue-green traffic: two colors, a split between them, and what a router must do with it. */
 
@@ -73,6 +74,8 @@ export interface Router {
   endpoint(color: Color): Promise<Endpoint>;
   /** Waits until the router itself considers the color routable (HAProxy's own checks); no-op elsewhere. */
   ready(color: Color, timeoutMs: number): Promise<void>;
+  /** The user's smoke test against the color, run where the colors run. */
+  smoke(color: Color, version: string, command: string): Promise<CommandResult>;
   /** A probe of the color, directly, not through the router. */
   probe(color: Color, check: HealthCheck): Promise<ProbeResult>;
   close(): Promise<void>;

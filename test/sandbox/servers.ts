@@ -68,15 +68,17 @@ export interface Colors {
 
 /**
  * Shell commands that start and stop the sandbox service the way a user's start-command would:
- * started in the background with its output in a file, stopped through its pid file.
+ * started in the background with its output in a file, stopped through its pid file. `versions`
+ * gives some versions their own behaviour (LATENCY_MS, ERROR_RATE, HEALTHY, UNHEALTHY_AFTER_MS).
  */
-export function serviceCommands(dir: string, env: Record<string, string> = {}): { start: string; stop: string } {
-  const exports = Object.entries(env)
-    .map(([key, value]) => `${key}='${value}' `)
-    .join('');
+export function serviceCommands(dir: string, versions: Record<string, Record<string, string>> = {}): { start: string; stop: string } {
+  const cases = Object.entries(versions)
+    .map(([version, env]) => `${version}) export ${Object.entries(env).map(([key, value]) => `${key}='${value}'`).join(' ')};;`)
+    .join(' ');
   return {
     start:
-      `PIDFILE="${dir}/$COLOR.pid" ${exports}"${process.execPath}" "${SERVICE}" > "${dir}/$COLOR-$VERSION.log" 2>&1 & ` +
+      `${cases ? `case "$VERSION" in ${cases} esac; ` : ''}` +
+      `PIDFILE="${dir}/$COLOR.pid" "${process.execPath}" "${SERVICE}" > "${dir}/$COLOR-$VERSION.log" 2>&1 & ` +
       // Wait for the pid file so a quick health check does not race the listener.
       `for i in $(seq 1 100); do [ -s "${dir}/$COLOR.pid" ] && exit 0; sleep 0.05; done; echo "service did not start" >&2; exit 1`,
     stop: `if [ -f "${dir}/$COLOR.pid" ]; then kill $(cat "${dir}/$COLOR.pid") 2>/dev/null; rm -f "${dir}/$COLOR.pid"; fi; exit 0`,

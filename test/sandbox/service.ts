@@ -8,6 +8,7 @@
  *     LATENCY_MS    extra latency per request on / (default 0)
  *     ERROR_RATE    share of / requests answered 500, 0..1 (default 0)
  *     HEALTHY       "false" makes /healthz answer 503 (default true)
+ *     UNHEALTHY_AFTER_MS  /healthz starts answering 503 this long after start (a version that breaks)
  *     PIDFILE       where to write the process id (for stop-command)
  *
  * GET /          hello from <version> (<color>), with the latency and error rate above
@@ -25,7 +26,10 @@ const version = process.env['VERSION'] || 'v0';
 const color = process.env['COLOR'] || 'blue';
 const latencyMs = Number(process.env['LATENCY_MS'] ?? 0);
 const errorRate = Number(process.env['ERROR_RATE'] ?? 0);
-const healthy = process.env['HEALTHY'] !== 'false';
+const healthyAtStart = process.env['HEALTHY'] !== 'false';
+const unhealthyAfterMs = Number(process.env['UNHEALTHY_AFTER_MS'] ?? 0);
+const startedAt = Date.now();
+const isHealthy = () => healthyAtStart && !(unhealthyAfterMs > 0 && Date.now() - startedAt > unhealthyAfterMs);
 if (!Number.isInteger(port) || port <= 0) {
   console.error('service: PORT is required');
   process.exit(2);
@@ -62,6 +66,7 @@ function metrics(): string {
 const server = createServer((request, response) => {
   const path = (request.url ?? '/').split('?')[0];
   if (path === '/healthz') {
+    const healthy = isHealthy();
     response.writeHead(healthy ? 200 : 503, { 'content-type': 'text/plain' }).end(healthy ? 'ok\n' : 'unhealthy\n');
     return;
   }

@@ -1,6 +1,6 @@
 import { UserError } from '../../errors.ts';
 import { httpProbe, type HealthCheck, type ProbeResult } from '../health.ts';
-import type { Host } from '../host.ts';
+import type { CommandResult, Host } from '../host.ts';
 import type { Color, Endpoint, Router, Split } from '../traffic.ts';
 
 /**
@@ -66,6 +66,10 @@ export abstract class HostedRouter implements Router {
       throw new UserError(`stop-command for ${color} exited with ${result.exitCode} on ${this.host.label}: ${lastLines(result.stderr || result.stdout)}`);
     }
     return true;
+  }
+
+  async smoke(color: Color, version: string, command: string): Promise<CommandResult> {
+    return this.host.shell(command, await this.commandEnv(color, { VERSION: version }));
   }
 
   async ready(_color: Color, _timeoutMs: number): Promise<void> {}
