@@ -39585,7 +39585,7 @@ exports.visitAsync = visitAsync;
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8741);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(185);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -39594,7 +39594,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8741:
+/***/ 185:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39603,12 +39603,60 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: OUTPUTS
-
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
 var core = __nccwpck_require__(4116);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/errors.js
 var errors = __nccwpck_require__(4945);
+;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/context.js
+
+
+function readEvent(path) {
+    if (!path)
+        return {};
+    try {
+        const parsed = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'));
+        return parsed !== null && typeof parsed === 'object' ? parsed : {};
+    }
+    catch {
+        return {};
+    }
+}
+function readRunContext(env = process.env) {
+    const repository = env['GITHUB_REPOSITORY'] ?? '';
+    const [owner, repo] = repository.split('/');
+    if (!owner || !repo) {
+        throw new errors/* UserError */.yo('GITHUB_REPOSITORY is not set to owner/repo: this action must run inside a GitHub Actions job');
+    }
+    const serverUrl = (env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, '');
+    const sha = env['GITHUB_SHA'] ?? '';
+    const ref = env['GITHUB_REF'] ?? '';
+    const runId = Number(env['GITHUB_RUN_ID'] ?? 0);
+    const runAttempt = Number(env['GITHUB_RUN_ATTEMPT'] ?? 1);
+    const repositoryUrl = `${serverUrl}/${repository}`;
+    return {
+        owner,
+        repo,
+        repository,
+        sha,
+        ref,
+        refName: env['GITHUB_REF_NAME'] || ref.replace(/^refs\/(heads|tags)\//, ''),
+        runId,
+        runAttempt,
+        serverUrl,
+        apiUrl: (env['GITHUB_API_URL'] || 'https://api.github.com').replace(/\/+$/, ''),
+        actor: env['GITHUB_TRIGGERING_ACTOR'] || env['GITHUB_ACTOR'] || '',
+        workflow: env['GITHUB_WORKFLOW'] ?? '',
+        job: env['GITHUB_JOB'] ?? '',
+        eventName: env['GITHUB_EVENT_NAME'] ?? '',
+        event: readEvent(env['GITHUB_EVENT_PATH']),
+        repositoryUrl,
+        runUrl: `${repositoryUrl}/actions/runs/${runId}${runAttempt > 1 ? `/attempts/${runAttempt}` : ''}`,
+        commitUrl: `${repositoryUrl}/commit/${sha}`,
+    };
+}
+
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 // EXTERNAL MODULE: external "os"
@@ -45026,8 +45074,6 @@ function explainGitHubError(error, doing) {
     }
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/markdown.js
 
 /**
@@ -45366,263 +45412,51 @@ class DeploymentRecords {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/secrets.js
-/**
- * Secret masking. The runner hides every registered value in logs, but a webhook URL leaks just as
- * well through its path or one of its query values (Slack's and Discord's tokens sit in the path, a
- * Teams Workflows URL carries its signature in `sig=`), so those parts are registered too.
- */
-/** Parts shorter than this are ordinary words ("api", "services", "webhooks") and would blind the log. */
-const MIN_TOKEN_PART_LENGTH = 16;
-/** The value and every token-like part of it, longest first (so redaction replaces whole values first). */
-function secretVariants(value) {
-    const variants = new Set();
-    const trimmed = value.trim();
-    if (trimmed === '')
-        return [];
-    variants.add(trimmed);
-    let url;
-    try {
-        url = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? new URL(trimmed) : undefined;
-    }
-    catch {
-        url = undefined;
-    }
-    if (url) {
-        const pathAndQuery = `${url.pathname}${url.search}`;
-        if (pathAndQuery.length >= MIN_TOKEN_PART_LENGTH)
-            variants.add(pathAndQuery);
-        if (url.pathname.length >= MIN_TOKEN_PART_LENGTH)
-            variants.add(url.pathname);
-        for (const segment of url.pathname.split('/')) {
-            if (segment.length >= MIN_TOKEN_PART_LENGTH)
-                variants.add(segment);
-        }
-        for (const part of [url.password, ...url.searchParams.values()]) {
-            if (part.length >= MIN_TOKEN_PART_LENGTH)
-                variants.add(part);
-        }
-    }
-    return [...variants].sort((a, b) => b.length - a.length);
+// EXTERNAL MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/bluegreen/host.js + 2 modules
+var host = __nccwpck_require__(9949);
+;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/bluegreen/traffic.js
+/** Blue-green traffic: two colors, a split between them, and what a router must do with it. */
+const COLORS = (/* unused pure expression or super */ null && (['blue', 'green']));
+function otherColor(color) {
+    return color === 'blue' ? 'green' : 'blue';
 }
-function maskSecret(value, mask) {
-    for (const variant of secretVariants(value))
-        mask(variant);
+/** `percent` to the new color, the rest to the other one. */
+function splitFor(newColor, percent) {
+    const rounded = Math.round(percent * 100) / 100;
+    return newColor === 'blue' ? { blue: rounded, green: 100 - rounded } : { blue: 100 - rounded, green: rounded };
 }
-/**
- * Replaces every secret (and its token-like parts) in text with ***. Used on anything this suite
- * writes that did not pass through the runner's masker: summaries, PR comments, messages to other
- * services, error bodies returned by those services.
- */
-function redact(text, secrets) {
-    const variants = [...secrets].flatMap(secretVariants).sort((a, b) => b.length - a.length);
-    let result = text;
-    for (const variant of variants)
-        result = result.split(variant).join('***');
-    return result;
+/** Raw router weights (HAProxy's 0-256, nginx's weights) as percentages. */
+function normalize(weights) {
+    const total = weights.blue + weights.green;
+    if (total <= 0)
+        return { blue: 0, green: 0 };
+    const blue = Math.round((weights.blue / total) * 10_000) / 100;
+    return { blue, green: Math.round((100 - blue) * 100) / 100 };
 }
-
-;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/inputs.js
-
-
-
-
-/** core.getInput reads INPUT_<NAME> (upper-cased, spaces to underscores, hyphens kept) and trims it. */
-const runnerInputs = { get: (name) => core/* getInput */.V4(name) };
-function inputsFromRecord(values) {
-    return { get: (name) => (values[name] ?? '').trim() };
+function classify(split) {
+    if (split.blue <= 0 && split.green <= 0)
+        return { kind: 'none' };
+    if (split.green <= 0)
+        return { kind: 'single', active: 'blue' };
+    if (split.blue <= 0)
+        return { kind: 'single', active: 'green' };
+    return { kind: 'split', primary: split.blue >= split.green ? 'blue' : 'green', split };
 }
-const TRUE_WORDS = ['true', 'yes', 'on', '1'];
-const FALSE_WORDS = ['false', 'no', 'off', '0'];
-const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
-const DURATION_WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
-const DURATION_ACCEPTED = 'a number of seconds, or a duration such as 500ms, 30s, 5m, 1h30m';
-/** Parses "30s", "5m", "1h30m", "250ms" or a bare number of seconds into milliseconds. */
-function parseDuration(text) {
-    const value = text.trim().toLowerCase();
-    if (/^\d+(?:\.\d+)?$/.test(value))
-        return Math.round(Number(value) * 1000);
-    if (!DURATION_WHOLE.test(value))
-        return undefined;
-    let total = 0;
-    for (const [, amount, unit] of value.matchAll(DURATION_PART)) {
-        total += Number(amount) * DURATION_UNITS_MS[unit];
-    }
-    return Math.round(total);
+function describeSplit(split) {
+    if (split.blue <= 0 && split.green <= 0)
+        return 'no traffic routed';
+    return `blue ${split.blue}% / green ${split.green}%`;
 }
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    const seconds = ms / 1000;
-    if (seconds < 60)
-        return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
-    const minutes = Math.floor(seconds / 60);
-    const rest = Math.round(seconds - minutes * 60);
-    return rest === 0 ? `${minutes}m` : `${minutes}m${rest}s`;
+function sameSplit(a, b) {
+    return Math.abs(a.blue - b.blue) < 0.01 && Math.abs(a.green - b.green) < 0.01;
 }
-/** Newline- or comma-separated items, trimmed, empty ones dropped. */
-function splitList(text) {
-    return text
-        .split(/[\n,]/)
-        .map((item) => item.trim())
-        .filter((item) => item.length > 0);
-}
-/**
- * Typed access to an action's inputs. Every getter validates and throws an InputError naming the
- * input, the value (hidden for secrets) and what is accepted, so an action can parse everything
- * before it sends or changes anything.
- */
-class Inputs {
-    #source;
-    #secret;
-    constructor(source = runnerInputs, options = {}) {
-        this.#source = source;
-        this.#secret = new Set(options.secret ?? []);
-    }
-    /** Registers every secret input's value (and its token-like parts) with the runner's log masker. */
-    maskSecrets(mask = core/* setSecret */.Pq) {
-        for (const name of this.#secret) {
-            const value = this.#source.get(name);
-            if (value)
-                maskSecret(value, mask);
-        }
-    }
-    isSet(name) {
-        return this.#source.get(name) !== '';
-    }
-    /** How a value appears in an error message: quoted and shortened, or hidden for a secret. */
-    shown(name, value) {
-        if (this.#secret.has(name))
-            return 'the value (hidden, it is a secret)';
-        const short = value.length > 80 ? `${value.slice(0, 77)}...` : value;
-        return JSON.stringify(short);
-    }
-    fail(name, value, accepted) {
-        throw new errors/* InputError */.dz(name, `${this.shown(name, value)} is not accepted; expected ${accepted}`);
-    }
-    string(name) {
-        const value = this.#source.get(name);
-        return value === '' ? undefined : value;
-    }
-    required(name) {
-        const value = this.#source.get(name);
-        if (value === '')
-            throw new errors/* InputError */.dz(name, 'is required but was not set');
-        return value;
-    }
-    boolean(name, fallback) {
-        const value = this.#source.get(name);
-        if (value === '')
-            return fallback;
-        const word = value.toLowerCase();
-        if (TRUE_WORDS.includes(word))
-            return true;
-        if (FALSE_WORDS.includes(word))
-            return false;
-        return this.fail(name, value, `a boolean: one of ${[...TRUE_WORDS, ...FALSE_WORDS].join(', ')}`);
-    }
-    integer(name, options = {}) {
-        const value = this.#source.get(name);
-        if (value === '')
-            return options.fallback;
-        const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
-        const number = Number(value);
-        if (!/^-?\d+$/.test(value) || number < min || number > max) {
-            return this.fail(name, value, `a whole number from ${min} to ${max}`);
-        }
-        return number;
-    }
-    /** A duration in milliseconds. */
-    duration(name, fallback, options = {}) {
-        const raw = this.#source.get(name);
-        const value = raw === '' ? fallback : raw;
-        const ms = parseDuration(value);
-        const { min = 0, max = Number.MAX_SAFE_INTEGER } = options;
-        if (ms === undefined || ms < min || ms > max) {
-            const range = `between ${formatDuration(min)} and ${formatDuration(max)}`;
-            return this.fail(name, value, `${DURATION_ACCEPTED}, ${range}`);
-        }
-        return ms;
-    }
-    /** A percentage from 0 to 100; "25", "25%" and "12.5" are accepted. */
-    percent(name, fallback) {
-        const value = this.#source.get(name);
-        if (value === '')
-            return fallback;
-        const match = /^(\d+(?:\.\d+)?)\s*%?$/.exec(value);
-        const number = match ? Number(match[1]) : Number.NaN;
-        if (!(number >= 0 && number <= 100))
-            return this.fail(name, value, 'a percentage from 0 to 100, such as 10 or 12.5%');
-        return number;
-    }
-    choice(name, allowed, fallback) {
-        const value = this.#source.get(name);
-        if (value === '') {
-            if (fallback !== undefined)
-                return fallback;
-            throw new errors/* InputError */.dz(name, `is required but was not set; expected one of ${allowed.join(', ')}`);
-        }
-        const found = allowed.find((option) => option === value.toLowerCase());
-        if (found === undefined)
-            return this.fail(name, value, `one of ${allowed.join(', ')}`);
-        return found;
-    }
-    list(name) {
-        return splitList(this.#source.get(name));
-    }
-    /** A list whose every item must be one of `allowed`; duplicates are dropped, order kept. */
-    choices(name, allowed, fallback = []) {
-        const items = this.list(name);
-        if (items.length === 0)
-            return [...fallback];
-        const picked = [];
-        for (const item of items) {
-            const found = allowed.find((option) => option === item.toLowerCase());
-            if (found === undefined) {
-                throw new errors/* InputError */.dz(name, `${this.shown(name, item)} is not accepted; each item must be one of ${allowed.join(', ')}`);
-            }
-            if (!picked.includes(found))
-                picked.push(found);
-        }
-        return picked;
-    }
-    /** A YAML (or JSON, which is YAML) block; errors carry the line and column. */
-    yaml(name) {
-        const value = this.#source.get(name);
-        if (value === '')
-            return undefined;
-        const document = (0,dist/* parseDocument */.Tp)(value, { prettyErrors: true, uniqueKeys: true });
-        const [first] = document.errors;
-        if (first) {
-            const where = first.linePos?.[0] ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
-            const reason = (first.message.split('\n')[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, '');
-            throw new errors/* InputError */.dz(name, `is not valid YAML or JSON${where}: ${reason}`);
-        }
-        return document.toJS();
-    }
-    /**
-     * An absolute http(s) URL. Plain http is refused except for loopback hosts, so credentials never
-     * cross the network in clear text while local doubles and sidecars still work.
-     */
-    url(name) {
-        const value = this.#source.get(name);
-        if (value === '')
-            return undefined;
-        const accepted = 'an https:// URL (http:// only for 127.0.0.1, ::1 or localhost)';
-        let url;
-        try {
-            url = new URL(value);
-        }
-        catch {
-            return this.fail(name, value, accepted);
-        }
-        const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-        if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback))
-            return url;
-        return this.fail(name, value, accepted);
+/** A refused or failed routing step; `restored` tells whether the previous split is back in force. */
+class RouterError extends Error {
+    name = 'RouterError';
+    restored;
+    constructor(message, restored) {
+        super(message);
+        this.restored = restored;
     }
 }
 
@@ -45782,439 +45616,6 @@ function lastLines(text, lines = 5) {
     return kept === '' ? '(no output)' : kept.slice(0, 600);
 }
 
-;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/bluegreen/traffic.js
-/** Blue-green traffic: two colors, a split between them, and what a router must do with it. */
-const COLORS = (/* unused pure expression or super */ null && (['blue', 'green']));
-function otherColor(color) {
-    return color === 'blue' ? 'green' : 'blue';
-}
-/** `percent` to the new color, the rest to the other one. */
-function splitFor(newColor, percent) {
-    const rounded = Math.round(percent * 100) / 100;
-    return newColor === 'blue' ? { blue: rounded, green: 100 - rounded } : { blue: 100 - rounded, green: rounded };
-}
-/** Raw router weights (HAProxy's 0-256, nginx's weights) as percentages. */
-function normalize(weights) {
-    const total = weights.blue + weights.green;
-    if (total <= 0)
-        return { blue: 0, green: 0 };
-    const blue = Math.round((weights.blue / total) * 10_000) / 100;
-    return { blue, green: Math.round((100 - blue) * 100) / 100 };
-}
-function classify(split) {
-    if (split.blue <= 0 && split.green <= 0)
-        return { kind: 'none' };
-    if (split.green <= 0)
-        return { kind: 'single', active: 'blue' };
-    if (split.blue <= 0)
-        return { kind: 'single', active: 'green' };
-    return { kind: 'split', primary: split.blue >= split.green ? 'blue' : 'green', split };
-}
-function describeSplit(split) {
-    if (split.blue <= 0 && split.green <= 0)
-        return 'no traffic routed';
-    return `blue ${split.blue}% / green ${split.green}%`;
-}
-function sameSplit(a, b) {
-    return Math.abs(a.blue - b.blue) < 0.01 && Math.abs(a.green - b.green) < 0.01;
-}
-/** A refused or failed routing step; `restored` tells whether the previous split is back in force. */
-class RouterError extends Error {
-    name = 'RouterError';
-    restored;
-    constructor(message, restored) {
-        super(message);
-        this.restored = restored;
-    }
-}
-
-;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/bluegreen/engine.js
-
-
-
-
-
-
-/** An engine failure that has already put traffic and records in order; the message says how. */
-class FlowError extends errors/* UserError */.yo {
-    name = 'FlowError';
-}
-class BlueGreen {
-    phases = [];
-    #o;
-    #clock;
-    constructor(options) {
-        this.#o = options;
-        this.#clock = options.clock ?? realClock;
-    }
-    get router() {
-        return this.#o.router;
-    }
-    #phase(phase, detail, ok = true) {
-        this.phases.push({ at: new Date(this.#clock.now()).toISOString(), phase, detail, ok });
-        (ok ? this.#o.log.info : this.#o.log.warning)(`${phase}: ${detail}`);
-    }
-    /** A status in the middle of a flow is information: a GitHub hiccup there must not undo a good deploy. */
-    async #progress(deploymentId, description) {
-        try {
-            await this.#o.records.addStatus(deploymentId, { state: 'in_progress', description, logUrl: this.#o.context.runUrl });
-        }
-        catch (error) {
-            this.#o.log.warning(`could not record "${description}" on deployment ${deploymentId}: ${(0,errors/* errorMessage */.gJ)(error)}`);
-        }
-    }
-    /** A terminal status must land; if GitHub refuses it, the step fails saying what state traffic is in. */
-    async #finish(deploymentId, state, description, trafficNote) {
-        try {
-            await this.#o.records.addStatus(deploymentId, {
-                state,
-                description,
-                logUrl: this.#o.context.runUrl,
-                ...(state === 'success' && this.#o.environmentUrl ? { environmentUrl: this.#o.environmentUrl } : {}),
-            });
-        }
-        catch (error) {
-            throw new FlowError(`${trafficNote}, but recording "${state}" on deployment ${deploymentId} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
-        }
-    }
-    async #readSplit() {
-        const split = await this.#o.router.read();
-        this.#phase('state', `${this.#o.router.kind} has ${describeSplit(split)}`);
-        return split;
-    }
-    /** Health on the color's own address, then the smoke test, then the router's own view of it. */
-    async #gate(color, version) {
-        const { router, health } = this.#o;
-        const result = await waitHealthy(() => router.probe(color, health), health, this.#clock);
-        if (!result.ok) {
-            throw new FlowError(`${color} never became healthy: ${result.attempts} probes of ${health.path} in ${formatDuration(result.elapsedMs)}, last: ${result.last.detail}`);
-        }
-        this.#phase('healthy', `${color} answered ${health.path} ${health.successes}× in a row (${result.attempts} probes, ${formatDuration(result.elapsedMs)})`);
-        if (this.#o.smokeCommand) {
-            const smoke = await router.smoke(color, version, this.#o.smokeCommand);
-            if (smoke.exitCode !== 0)
-                throw new FlowError(`smoke-command failed on ${color} (exit ${smoke.exitCode}): ${lastLines(smoke.stderr || smoke.stdout)}`);
-            this.#phase('smoke', `smoke-command passed on ${color}`);
-        }
-        await router.ready(color, health.timeoutMs);
-    }
-    /** Applies a split; if the router fails, puts `before` back (again, if the router did not). */
-    async #switch(before, target) {
-        try {
-            await this.#o.router.apply(target);
-        }
-        catch (error) {
-            let restored = error instanceof RouterError && error.restored;
-            if (!restored) {
-                try {
-                    await this.#o.router.apply(before);
-                    restored = sameSplit(await this.#o.router.read(), before);
-                }
-                catch {
-                    restored = false;
-                }
-            }
-            throw new FlowError(`switching to ${describeSplit(target)} failed: ${(0,errors/* errorMessage */.gJ)(error)}${restored ? `; traffic is back on ${describeSplit(before)}` : '; COULD NOT restore the previous traffic: check the router now'}`);
-        }
-        this.#phase('switched', describeSplit(target));
-    }
-    /** Watches the color after the switch; at the first failure, the previous split goes back. */
-    async #watch(color, before) {
-        const { router, health, watchWindowMs } = this.#o;
-        if (watchWindowMs <= 0)
-            return;
-        const result = await watch(() => router.probe(color, health), watchWindowMs, health.intervalMs, this.#clock);
-        if (result.ok) {
-            this.#phase('watched', `${color} stayed healthy for ${formatDuration(watchWindowMs)} after the switch (${result.attempts} probes)`);
-            return;
-        }
-        await this.#switch(before, before).catch((error) => {
-            throw new FlowError(`${color} failed after the switch (${result.last.detail}) and switching back failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
-        });
-        throw new FlowError(`${color} failed ${formatDuration(result.elapsedMs)} after the switch (${result.last.detail}); switched back to ${describeSplit(before)}`);
-    }
-    async #stopQuietly(color, why) {
-        try {
-            if (await this.#o.router.stop(color))
-                this.#phase('stopped', `${color} (${why})`);
-        }
-        catch (error) {
-            this.#o.log.warning(`could not stop ${color}: ${(0,errors/* errorMessage */.gJ)(error)}`);
-        }
-    }
-    /** The newest good deployment before ours: what "previous" means in the payload. */
-    async #previousGood() {
-        const found = await this.#o.records.findLastGood(this.#o.environment, { maxDeployments: 10 });
-        return found.deployment;
-    }
-    async deploy(input) {
-        const { records, context, environment } = this.#o;
-        if (input.takeLock !== false) {
-            const abandoned = await records.acquireLock(environment, context.runId, { timeoutMs: this.#o.lockTimeoutMs });
-            for (const deployment of abandoned)
-                this.#phase('lock', `deployment ${deployment.id} had no status for too long: marked abandoned`, false);
-        }
-        const before = await this.#readSplit();
-        const state = classify(before);
-        if (state.kind === 'split') {
-            throw new FlowError(`a canary is in flight (${describeSplit(before)}): promote or abort it before deploying again`);
-        }
-        const color = state.kind === 'single' ? otherColor(state.active) : 'blue';
-        const previousColor = state.kind === 'single' ? state.active : undefined;
-        let percent = input.percent;
-        if (!previousColor && percent < 100) {
-            this.#o.log.warning(`nothing runs yet to share traffic with: this first deployment takes 100%, not ${percent}%`);
-            percent = 100;
-        }
-        const previous = previousColor ? await this.#previousGood() : undefined;
-        const deployment = await records.create(context.sha, {
-            environment,
-            payload: buildPayload(context, {
-                version: input.version,
-                artifact: input.artifact,
-                color,
-                previousColor,
-                strategy: 'bluegreen',
-                router: this.#o.router.kind,
-                previousDeploymentId: previous?.id,
-                rollbackOf: input.rollbackOf,
-            }),
-            description: `${input.version} on ${color}`,
-            productionEnvironment: this.#o.productionEnvironment,
-            transientEnvironment: this.#o.transientEnvironment,
-            requiredContexts: this.#o.requiredContexts,
-        });
-        this.#phase('recorded', `deployment ${deployment.id}: ${input.version} to ${color}${previousColor ? `, ${previousColor} kept for the way back` : ''}`);
-        await this.#progress(deployment.id, `starting ${input.version} on ${color}`);
-        const target = splitFor(color, percent);
-        let started = false;
-        let switched = false;
-        try {
-            await this.#o.router.start(color, input.version, input.artifact);
-            started = true;
-            this.#phase('started', `${input.version} on ${color}`);
-            await this.#progress(deployment.id, `${input.version} started on ${color}`);
-            await this.#gate(color, input.version);
-            await this.#progress(deployment.id, `${color} healthy: shifting ${percent}% of traffic`);
-            await this.#switch(before, target);
-            switched = true;
-            await this.#watch(color, before);
-        }
-        catch (error) {
-            this.#phase('failed', (0,errors/* errorMessage */.gJ)(error), false);
-            if (started)
-                await this.#stopQuietly(color, switched ? 'it failed after the switch' : 'it never got traffic');
-            const traffic = switched ? `traffic back on ${describeSplit(before)}` : `traffic untouched (${describeSplit(before)})`;
-            await this.#finish(deployment.id, 'failure', `${input.version} on ${color} failed; ${traffic}`, traffic);
-            throw error instanceof errors/* UserError */.yo ? error : new FlowError((0,errors/* errorMessage */.gJ)(error));
-        }
-        if (percent >= 100) {
-            await this.#finish(deployment.id, 'success', `${input.version} live on ${color}`, `traffic is all on ${color}`);
-        }
-        else {
-            await this.#progress(deployment.id, `canary: ${input.version} on ${color} takes ${percent}%`);
-        }
-        return { headline: percent >= 100 ? `${input.version} is live on ${color}` : `${input.version} takes ${percent}% on ${color}`, deploymentId: deployment.id, color, previousColor, version: input.version, split: target, splitBefore: before };
-    }
-    /** The deployment a shift, promote or abort acts on: the one given, or this run's newest in progress. */
-    async #active(deploymentId) {
-        const { records, environment, context } = this.#o;
-        const deployment = deploymentId
-            ? await records.get(deploymentId)
-            : (await records.list(environment, 1, 30)).find((candidate) => candidate.payload?.runId === context.runId && candidate.payload.strategy === 'bluegreen');
-        if (!deployment) {
-            throw new errors/* UserError */.yo(`input "deployment-id": no blue-green deployment of ${environment} was made by this run; give the id of the deployment to act on`);
-        }
-        if (!deployment.payload?.color)
-            throw new errors/* UserError */.yo(`input "deployment-id": deployment ${deployment.id} was not made by deploy-bluegreen`);
-        const [latest] = await records.statuses(deployment.id, 1);
-        if (latest?.state !== 'in_progress') {
-            throw new errors/* UserError */.yo(`deployment ${deployment.id} is ${latest?.state ?? 'without status'}, not in progress: there is nothing to shift, promote or abort`);
-        }
-        return deployment;
-    }
-    async shift(percent, deploymentId) {
-        const deployment = await this.#active(deploymentId);
-        const color = deployment.payload?.color;
-        const previousColor = (deployment.payload?.previousColor ?? undefined);
-        const version = deployment.payload?.version ?? '';
-        const before = await this.#readSplit();
-        if (previousColor && before[color] <= 0 && before[previousColor] >= 100) {
-            throw new FlowError(`${color} has no traffic any more (${describeSplit(before)}): was deployment ${deployment.id} aborted by hand? Deploy again`);
-        }
-        const target = previousColor ? splitFor(color, percent) : splitFor(color, 100);
-        try {
-            await this.#gate(color, version);
-            await this.#switch(before, target);
-            await this.#watch(color, before);
-        }
-        catch (error) {
-            this.#phase('failed', (0,errors/* errorMessage */.gJ)(error), false);
-            // The canary stays where it was; abort (or rollback) decides whether it goes.
-            await this.#progress(deployment.id, `shift to ${percent}% failed; still ${describeSplit(before)}`);
-            throw error instanceof errors/* UserError */.yo ? error : new FlowError((0,errors/* errorMessage */.gJ)(error));
-        }
-        if (target[color] >= 100)
-            await this.#finish(deployment.id, 'success', `${version} live on ${color}`, `traffic is all on ${color}`);
-        else
-            await this.#progress(deployment.id, `canary: ${version} on ${color} takes ${target[color]}%`);
-        return { headline: target[color] >= 100 ? `${version} is live on ${color}` : `${version} takes ${target[color]}% on ${color}`, deploymentId: deployment.id, color, previousColor, version, split: target, splitBefore: before };
-    }
-    async abort(deploymentId) {
-        const deployment = await this.#active(deploymentId);
-        const color = deployment.payload?.color;
-        const previousColor = (deployment.payload?.previousColor ?? undefined);
-        const version = deployment.payload?.version ?? '';
-        const before = await this.#readSplit();
-        let target = { blue: 0, green: 0 };
-        if (previousColor) {
-            const probe = await this.#o.router.probe(previousColor, this.#o.health);
-            if (!probe.ok)
-                throw new FlowError(`${previousColor} (the way back) is not healthy either (${probe.detail}): traffic left as it is (${describeSplit(before)})`);
-            target = splitFor(previousColor, 100);
-        }
-        else {
-            this.#o.log.warning(`deployment ${deployment.id} had no previous color: aborting leaves nothing routed`);
-        }
-        await this.#switch(before, target);
-        await this.#stopQuietly(color, 'aborted');
-        const traffic = previousColor ? `traffic back on ${previousColor}` : 'nothing routed';
-        await this.#finish(deployment.id, 'failure', `aborted: ${traffic}`, traffic);
-        return { headline: `aborted ${version} on ${color}: ${traffic}`, deploymentId: deployment.id, color: previousColor, previousColor: color, version, split: target, splitBefore: before };
-    }
-    /** Stops the previous color of the live deployment once keep-previous has passed since it went live. */
-    async cleanup(keepPreviousMs, deploymentId) {
-        const { records, environment } = this.#o;
-        let live;
-        let liveSince;
-        const candidates = deploymentId ? [await records.get(deploymentId)] : await records.list(environment, 1, 10);
-        for (const candidate of candidates) {
-            const statuses = await records.statuses(candidate.id);
-            if (isGood(statuses)) {
-                live = candidate;
-                liveSince = statuses.find((status) => status.state === 'success')?.createdAt;
-                break;
-            }
-            if (deploymentId)
-                break;
-        }
-        const split = await this.#readSplit();
-        const previousColor = (live?.payload?.previousColor ?? undefined);
-        if (!live || !previousColor || !liveSince) {
-            return { headline: 'nothing to clean up', noop: live ? `deployment ${live.id} has no previous color` : `no live deployment of ${environment}`, split, splitBefore: split };
-        }
-        const due = Date.parse(liveSince) + keepPreviousMs;
-        if (this.#clock.now() < due) {
-            const noop = `${previousColor} is kept until ${new Date(due).toISOString()} (keep-previous ${formatDuration(keepPreviousMs)} after deployment ${live.id} went live)`;
-            this.#phase('kept', noop);
-            return { headline: `${previousColor} kept for the way back`, noop, deploymentId: live.id, color: live.payload?.color, previousColor, split, splitBefore: split };
-        }
-        if (split[previousColor] > 0)
-            throw new FlowError(`${previousColor} still has traffic (${describeSplit(split)}): not stopping it`);
-        const stopped = await this.#o.router.stop(previousColor);
-        if (!stopped)
-            this.#o.log.warning('no stop-command given: the previous color is left running');
-        else
-            this.#phase('stopped', `${previousColor} (the previous version of deployment ${live.id})`);
-        return { headline: stopped ? `stopped ${previousColor}` : 'nothing stopped', deploymentId: live.id, color: live.payload?.color, previousColor, split, splitBefore: split };
-    }
-    /**
-     * The deployment to roll back: the one given, or the environment's newest. When the newest is
-     * already a rollback of it, there is nothing to do: running rollback twice is harmless.
-     */
-    async #badDeployment(deploymentId) {
-        const { records, environment } = this.#o;
-        const recent = await records.list(environment, 1, 30);
-        const bad = deploymentId ? (recent.find((candidate) => candidate.id === deploymentId) ?? (await records.get(deploymentId))) : recent[0];
-        if (!bad)
-            throw new errors/* UserError */.yo(`no deployment of ${environment} to roll back`);
-        if (!deploymentId && bad.payload?.rollbackOf) {
-            const original = recent.find((candidate) => candidate.id === bad.payload?.rollbackOf) ?? (await records.get(bad.payload.rollbackOf));
-            return { bad: original, rolledBackBy: bad };
-        }
-        const rolledBackBy = recent.find((candidate) => candidate.payload?.rollbackOf === bad.id);
-        return rolledBackBy ? { bad, rolledBackBy } : { bad };
-    }
-    #already(bad, by, split) {
-        const noop = `deployment ${bad.id} (${bad.payload?.version ?? 'unknown version'}) was already rolled back by deployment ${by.id} (${by.payload?.version ?? 'unknown version'}): nothing to do`;
-        this.#phase('nothing to do', noop);
-        return { headline: 'already rolled back', noop, deploymentId: by.id, color: (by.payload?.color ?? undefined), previousColor: (by.payload?.previousColor ?? undefined), version: by.payload?.version, split, splitBefore: split };
-    }
-    /** All traffic back to the previous color, which is still running, in one step. */
-    async rollbackInstant(options) {
-        const { records, context, environment } = this.#o;
-        const { bad, rolledBackBy } = await this.#badDeployment(options.deploymentId);
-        const before = await this.#readSplit();
-        if (rolledBackBy)
-            return this.#already(bad, rolledBackBy, before);
-        const badColor = (bad.payload?.color ?? undefined);
-        const backColor = (bad.payload?.previousColor ?? undefined);
-        if (!backColor || !badColor) {
-            throw new errors/* UserError */.yo(`deployment ${bad.id} has no previous color to flip back to: use mode: redeploy to deploy the last good version`);
-        }
-        const previousId = bad.payload?.previousDeploymentId;
-        const previous = previousId ? await records.get(previousId).catch(() => undefined) : undefined;
-        const backVersion = previous?.payload?.version ?? 'the previous version';
-        const probe = await waitHealthy(() => this.#o.router.probe(backColor, this.#o.health), { ...this.#o.health, successes: 1 }, this.#clock);
-        if (!probe.ok) {
-            throw new FlowError(`${backColor} (${backVersion}) is not healthy (${probe.last.detail}): an instant rollback would send traffic to it; use mode: redeploy. Nothing was changed`);
-        }
-        this.#phase('healthy', `${backColor} (${backVersion}) still answers ${this.#o.health.path}`);
-        await records.addStatus(bad.id, { state: 'failure', description: `rolled back to ${backVersion}`, logUrl: context.runUrl });
-        this.#phase('recorded', `deployment ${bad.id} (${bad.payload?.version}) marked failed: rolled back to ${backVersion}`);
-        const rollback = await records.create(context.sha, {
-            environment,
-            payload: buildPayload(context, {
-                version: backVersion,
-                artifact: previous?.payload?.artifact,
-                color: backColor,
-                previousColor: badColor,
-                strategy: 'bluegreen',
-                router: this.#o.router.kind,
-                previousDeploymentId: bad.id,
-                rollbackOf: bad.id,
-            }),
-            description: `rollback of ${bad.id} to ${backVersion}`,
-            productionEnvironment: this.#o.productionEnvironment,
-            transientEnvironment: this.#o.transientEnvironment,
-            requiredContexts: this.#o.requiredContexts,
-        });
-        await this.#progress(rollback.id, `flipping traffic back to ${backColor}`);
-        const target = splitFor(backColor, 100);
-        try {
-            await this.#switch(before, target);
-        }
-        catch (error) {
-            await this.#finish(rollback.id, 'failure', `flip back to ${backColor} failed`, `traffic on ${describeSplit(before)}`);
-            throw error;
-        }
-        if (options.stopFailed)
-            await this.#stopQuietly(badColor, `${bad.payload?.version} was rolled back`);
-        await this.#finish(rollback.id, 'success', `rolled back to ${backVersion} on ${backColor}`, `traffic is all on ${backColor}`);
-        return { headline: `rolled back to ${backVersion} on ${backColor}`, deploymentId: rollback.id, color: backColor, previousColor: badColor, version: backVersion, split: target, splitBefore: before };
-    }
-    /** Deploys the last good version again, with the same engine, recorded as a rollback of the bad one. */
-    async rollbackRedeploy(options) {
-        const { records, context } = this.#o;
-        const { bad, rolledBackBy } = await this.#badDeployment(options.deploymentId);
-        if (rolledBackBy)
-            return this.#already(bad, rolledBackBy, await this.#readSplit());
-        const found = await records.findLastGood(this.#o.environment, { excludeId: bad.id, maxDeployments: options.maxDeployments });
-        const good = found.deployment;
-        if (!good?.payload) {
-            const where = found.capped ? `among the newest ${found.examined} (raise max-deployments to look further)` : 'in its whole history';
-            throw new errors/* UserError */.yo(`no earlier good deployment of ${this.#o.environment} ${where}: nothing to redeploy`);
-        }
-        this.#phase('last good', `deployment ${good.id}: ${good.payload.version}`);
-        await records.addStatus(bad.id, { state: 'failure', description: `rolled back to ${good.payload.version}`, logUrl: context.runUrl });
-        this.#phase('recorded', `deployment ${bad.id} (${bad.payload?.version ?? 'unknown'}) marked failed: rolled back to ${good.payload.version}`);
-        const outcome = await this.deploy({ version: good.payload.version, artifact: good.payload.artifact ?? undefined, percent: 100, rollbackOf: bad.id, takeLock: false });
-        return { ...outcome, headline: `redeployed ${good.payload.version} on ${outcome.color}: rolled back from ${bad.payload?.version ?? `deployment ${bad.id}`}` };
-    }
-}
-
-// EXTERNAL MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/bluegreen/host.js + 2 modules
-var host = __nccwpck_require__(9949);
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/bluegreen/routers/command.js
 
 
@@ -46706,6 +46107,651 @@ async function createRouter(config, records) {
     }
 }
 
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/secrets.js
+/**
+ * Secret masking. The runner hides every registered value in logs, but a webhook URL leaks just as
+ * well through its path or one of its query values (Slack's and Discord's tokens sit in the path, a
+ * Teams Workflows URL carries its signature in `sig=`), so those parts are registered too.
+ */
+/** Parts shorter than this are ordinary words ("api", "services", "webhooks") and would blind the log. */
+const MIN_TOKEN_PART_LENGTH = 16;
+/** The value and every token-like part of it, longest first (so redaction replaces whole values first). */
+function secretVariants(value) {
+    const variants = new Set();
+    const trimmed = value.trim();
+    if (trimmed === '')
+        return [];
+    variants.add(trimmed);
+    let url;
+    try {
+        url = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? new URL(trimmed) : undefined;
+    }
+    catch {
+        url = undefined;
+    }
+    if (url) {
+        const pathAndQuery = `${url.pathname}${url.search}`;
+        if (pathAndQuery.length >= MIN_TOKEN_PART_LENGTH)
+            variants.add(pathAndQuery);
+        if (url.pathname.length >= MIN_TOKEN_PART_LENGTH)
+            variants.add(url.pathname);
+        for (const segment of url.pathname.split('/')) {
+            if (segment.length >= MIN_TOKEN_PART_LENGTH)
+                variants.add(segment);
+        }
+        for (const part of [url.password, ...url.searchParams.values()]) {
+            if (part.length >= MIN_TOKEN_PART_LENGTH)
+                variants.add(part);
+        }
+    }
+    return [...variants].sort((a, b) => b.length - a.length);
+}
+function maskSecret(value, mask) {
+    for (const variant of secretVariants(value))
+        mask(variant);
+}
+/**
+ * Replaces every secret (and its token-like parts) in text with ***. Used on anything this suite
+ * writes that did not pass through the runner's masker: summaries, PR comments, messages to other
+ * services, error bodies returned by those services.
+ */
+function redact(text, secrets) {
+    const variants = [...secrets].flatMap(secretVariants).sort((a, b) => b.length - a.length);
+    let result = text;
+    for (const variant of variants)
+        result = result.split(variant).join('***');
+    return result;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/inputs.js
+
+
+
+
+/** core.getInput reads INPUT_<NAME> (upper-cased, spaces to underscores, hyphens kept) and trims it. */
+const runnerInputs = { get: (name) => core/* getInput */.V4(name) };
+function inputsFromRecord(values) {
+    return { get: (name) => (values[name] ?? '').trim() };
+}
+const TRUE_WORDS = ['true', 'yes', 'on', '1'];
+const FALSE_WORDS = ['false', 'no', 'off', '0'];
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+const DURATION_WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+const DURATION_ACCEPTED = 'a number of seconds, or a duration such as 500ms, 30s, 5m, 1h30m';
+/** Parses "30s", "5m", "1h30m", "250ms" or a bare number of seconds into milliseconds. */
+function parseDuration(text) {
+    const value = text.trim().toLowerCase();
+    if (/^\d+(?:\.\d+)?$/.test(value))
+        return Math.round(Number(value) * 1000);
+    if (!DURATION_WHOLE.test(value))
+        return undefined;
+    let total = 0;
+    for (const [, amount, unit] of value.matchAll(DURATION_PART)) {
+        total += Number(amount) * DURATION_UNITS_MS[unit];
+    }
+    return Math.round(total);
+}
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms}ms`;
+    const seconds = ms / 1000;
+    if (seconds < 60)
+        return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
+    const minutes = Math.floor(seconds / 60);
+    const rest = Math.round(seconds - minutes * 60);
+    return rest === 0 ? `${minutes}m` : `${minutes}m${rest}s`;
+}
+/** Newline- or comma-separated items, trimmed, empty ones dropped. */
+function splitList(text) {
+    return text
+        .split(/[\n,]/)
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
+}
+/**
+ * Typed access to an action's inputs. Every getter validates and throws an InputError naming the
+ * input, the value (hidden for secrets) and what is accepted, so an action can parse everything
+ * before it sends or changes anything.
+ */
+class Inputs {
+    #source;
+    #secret;
+    constructor(source = runnerInputs, options = {}) {
+        this.#source = source;
+        this.#secret = new Set(options.secret ?? []);
+    }
+    /** Registers every secret input's value (and its token-like parts) with the runner's log masker. */
+    maskSecrets(mask = core/* setSecret */.Pq) {
+        for (const name of this.#secret) {
+            const value = this.#source.get(name);
+            if (value)
+                maskSecret(value, mask);
+        }
+    }
+    isSet(name) {
+        return this.#source.get(name) !== '';
+    }
+    /** How a value appears in an error message: quoted and shortened, or hidden for a secret. */
+    shown(name, value) {
+        if (this.#secret.has(name))
+            return 'the value (hidden, it is a secret)';
+        const short = value.length > 80 ? `${value.slice(0, 77)}...` : value;
+        return JSON.stringify(short);
+    }
+    fail(name, value, accepted) {
+        throw new errors/* InputError */.dz(name, `${this.shown(name, value)} is not accepted; expected ${accepted}`);
+    }
+    string(name) {
+        const value = this.#source.get(name);
+        return value === '' ? undefined : value;
+    }
+    required(name) {
+        const value = this.#source.get(name);
+        if (value === '')
+            throw new errors/* InputError */.dz(name, 'is required but was not set');
+        return value;
+    }
+    boolean(name, fallback) {
+        const value = this.#source.get(name);
+        if (value === '')
+            return fallback;
+        const word = value.toLowerCase();
+        if (TRUE_WORDS.includes(word))
+            return true;
+        if (FALSE_WORDS.includes(word))
+            return false;
+        return this.fail(name, value, `a boolean: one of ${[...TRUE_WORDS, ...FALSE_WORDS].join(', ')}`);
+    }
+    integer(name, options = {}) {
+        const value = this.#source.get(name);
+        if (value === '')
+            return options.fallback;
+        const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
+        const number = Number(value);
+        if (!/^-?\d+$/.test(value) || number < min || number > max) {
+            return this.fail(name, value, `a whole number from ${min} to ${max}`);
+        }
+        return number;
+    }
+    /** A duration in milliseconds. */
+    duration(name, fallback, options = {}) {
+        const raw = this.#source.get(name);
+        const value = raw === '' ? fallback : raw;
+        const ms = parseDuration(value);
+        const { min = 0, max = Number.MAX_SAFE_INTEGER } = options;
+        if (ms === undefined || ms < min || ms > max) {
+            const range = `between ${formatDuration(min)} and ${formatDuration(max)}`;
+            return this.fail(name, value, `${DURATION_ACCEPTED}, ${range}`);
+        }
+        return ms;
+    }
+    /** A percentage from 0 to 100; "25", "25%" and "12.5" are accepted. */
+    percent(name, fallback) {
+        const value = this.#source.get(name);
+        if (value === '')
+            return fallback;
+        const match = /^(\d+(?:\.\d+)?)\s*%?$/.exec(value);
+        const number = match ? Number(match[1]) : Number.NaN;
+        if (!(number >= 0 && number <= 100))
+            return this.fail(name, value, 'a percentage from 0 to 100, such as 10 or 12.5%');
+        return number;
+    }
+    choice(name, allowed, fallback) {
+        const value = this.#source.get(name);
+        if (value === '') {
+            if (fallback !== undefined)
+                return fallback;
+            throw new errors/* InputError */.dz(name, `is required but was not set; expected one of ${allowed.join(', ')}`);
+        }
+        const found = allowed.find((option) => option === value.toLowerCase());
+        if (found === undefined)
+            return this.fail(name, value, `one of ${allowed.join(', ')}`);
+        return found;
+    }
+    list(name) {
+        return splitList(this.#source.get(name));
+    }
+    /** A list whose every item must be one of `allowed`; duplicates are dropped, order kept. */
+    choices(name, allowed, fallback = []) {
+        const items = this.list(name);
+        if (items.length === 0)
+            return [...fallback];
+        const picked = [];
+        for (const item of items) {
+            const found = allowed.find((option) => option === item.toLowerCase());
+            if (found === undefined) {
+                throw new errors/* InputError */.dz(name, `${this.shown(name, item)} is not accepted; each item must be one of ${allowed.join(', ')}`);
+            }
+            if (!picked.includes(found))
+                picked.push(found);
+        }
+        return picked;
+    }
+    /** A YAML (or JSON, which is YAML) block; errors carry the line and column. */
+    yaml(name) {
+        const value = this.#source.get(name);
+        if (value === '')
+            return undefined;
+        const document = (0,dist/* parseDocument */.Tp)(value, { prettyErrors: true, uniqueKeys: true });
+        const [first] = document.errors;
+        if (first) {
+            const where = first.linePos?.[0] ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
+            const reason = (first.message.split('\n')[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, '');
+            throw new errors/* InputError */.dz(name, `is not valid YAML or JSON${where}: ${reason}`);
+        }
+        return document.toJS();
+    }
+    /**
+     * An absolute http(s) URL. Plain http is refused except for loopback hosts, so credentials never
+     * cross the network in clear text while local doubles and sidecars still work.
+     */
+    url(name) {
+        const value = this.#source.get(name);
+        if (value === '')
+            return undefined;
+        const accepted = 'an https:// URL (http:// only for 127.0.0.1, ::1 or localhost)';
+        let url;
+        try {
+            url = new URL(value);
+        }
+        catch {
+            return this.fail(name, value, accepted);
+        }
+        const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+        if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback))
+            return url;
+        return this.fail(name, value, accepted);
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/bluegreen/engine.js
+
+
+
+
+
+
+/** An engine failure that has already put traffic and records in order; the message says how. */
+class FlowError extends errors/* UserError */.yo {
+    name = 'FlowError';
+}
+class BlueGreen {
+    phases = [];
+    #o;
+    #clock;
+    constructor(options) {
+        this.#o = options;
+        this.#clock = options.clock ?? realClock;
+    }
+    get router() {
+        return this.#o.router;
+    }
+    #phase(phase, detail, ok = true) {
+        this.phases.push({ at: new Date(this.#clock.now()).toISOString(), phase, detail, ok });
+        (ok ? this.#o.log.info : this.#o.log.warning)(`${phase}: ${detail}`);
+    }
+    /** A status in the middle of a flow is information: a GitHub hiccup there must not undo a good deploy. */
+    async #progress(deploymentId, description) {
+        try {
+            await this.#o.records.addStatus(deploymentId, { state: 'in_progress', description, logUrl: this.#o.context.runUrl });
+        }
+        catch (error) {
+            this.#o.log.warning(`could not record "${description}" on deployment ${deploymentId}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        }
+    }
+    /** A terminal status must land; if GitHub refuses it, the step fails saying what state traffic is in. */
+    async #finish(deploymentId, state, description, trafficNote) {
+        try {
+            await this.#o.records.addStatus(deploymentId, {
+                state,
+                description,
+                logUrl: this.#o.context.runUrl,
+                ...(state === 'success' && this.#o.environmentUrl ? { environmentUrl: this.#o.environmentUrl } : {}),
+            });
+        }
+        catch (error) {
+            throw new FlowError(`${trafficNote}, but recording "${state}" on deployment ${deploymentId} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        }
+    }
+    async #readSplit() {
+        const split = await this.#o.router.read();
+        this.#phase('state', `${this.#o.router.kind} has ${describeSplit(split)}`);
+        return split;
+    }
+    /** Health on the color's own address, then the smoke test, then the router's own view of it. */
+    async #gate(color, version) {
+        const { router, health } = this.#o;
+        const result = await waitHealthy(() => router.probe(color, health), health, this.#clock);
+        if (!result.ok) {
+            throw new FlowError(`${color} never became healthy: ${result.attempts} probes of ${health.path} in ${formatDuration(result.elapsedMs)}, last: ${result.last.detail}`);
+        }
+        this.#phase('healthy', `${color} answered ${health.path} ${health.successes}× in a row (${result.attempts} probes, ${formatDuration(result.elapsedMs)})`);
+        if (this.#o.smokeCommand) {
+            const smoke = await router.smoke(color, version, this.#o.smokeCommand);
+            if (smoke.exitCode !== 0)
+                throw new FlowError(`smoke-command failed on ${color} (exit ${smoke.exitCode}): ${lastLines(smoke.stderr || smoke.stdout)}`);
+            this.#phase('smoke', `smoke-command passed on ${color}`);
+        }
+        await router.ready(color, health.timeoutMs);
+    }
+    /** Applies a split; if the router fails, puts `before` back (again, if the router did not). */
+    async #switch(before, target) {
+        try {
+            await this.#o.router.apply(target);
+        }
+        catch (error) {
+            let restored = error instanceof RouterError && error.restored;
+            if (!restored) {
+                try {
+                    await this.#o.router.apply(before);
+                    restored = sameSplit(await this.#o.router.read(), before);
+                }
+                catch {
+                    restored = false;
+                }
+            }
+            throw new FlowError(`switching to ${describeSplit(target)} failed: ${(0,errors/* errorMessage */.gJ)(error)}${restored ? `; traffic is back on ${describeSplit(before)}` : '; COULD NOT restore the previous traffic: check the router now'}`);
+        }
+        this.#phase('switched', describeSplit(target));
+    }
+    /** Watches the color after the switch; at the first failure, the previous split goes back. */
+    async #watch(color, before) {
+        const { router, health, watchWindowMs } = this.#o;
+        if (watchWindowMs <= 0)
+            return;
+        const result = await watch(() => router.probe(color, health), watchWindowMs, health.intervalMs, this.#clock);
+        if (result.ok) {
+            this.#phase('watched', `${color} stayed healthy for ${formatDuration(watchWindowMs)} after the switch (${result.attempts} probes)`);
+            return;
+        }
+        await this.#switch(before, before).catch((error) => {
+            throw new FlowError(`${color} failed after the switch (${result.last.detail}) and switching back failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        });
+        throw new FlowError(`${color} failed ${formatDuration(result.elapsedMs)} after the switch (${result.last.detail}); switched back to ${describeSplit(before)}`);
+    }
+    async #stopQuietly(color, why) {
+        try {
+            if (await this.#o.router.stop(color))
+                this.#phase('stopped', `${color} (${why})`);
+        }
+        catch (error) {
+            this.#o.log.warning(`could not stop ${color}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        }
+    }
+    /** The newest good deployment before ours: what "previous" means in the payload. */
+    async #previousGood() {
+        const found = await this.#o.records.findLastGood(this.#o.environment, { maxDeployments: 10 });
+        return found.deployment;
+    }
+    async deploy(input) {
+        const { records, context, environment } = this.#o;
+        if (input.takeLock !== false) {
+            const abandoned = await records.acquireLock(environment, context.runId, { timeoutMs: this.#o.lockTimeoutMs });
+            for (const deployment of abandoned)
+                this.#phase('lock', `deployment ${deployment.id} had no status for too long: marked abandoned`, false);
+        }
+        const before = await this.#readSplit();
+        const state = classify(before);
+        if (state.kind === 'split') {
+            throw new FlowError(`a canary is in flight (${describeSplit(before)}): promote or abort it before deploying again`);
+        }
+        const color = state.kind === 'single' ? otherColor(state.active) : 'blue';
+        const previousColor = state.kind === 'single' ? state.active : undefined;
+        let percent = input.percent;
+        if (!previousColor && percent < 100) {
+            this.#o.log.warning(`nothing runs yet to share traffic with: this first deployment takes 100%, not ${percent}%`);
+            percent = 100;
+        }
+        const previous = previousColor ? await this.#previousGood() : undefined;
+        const deployment = await records.create(context.sha, {
+            environment,
+            payload: buildPayload(context, {
+                version: input.version,
+                artifact: input.artifact,
+                color,
+                previousColor,
+                strategy: 'bluegreen',
+                router: this.#o.router.kind,
+                previousDeploymentId: previous?.id,
+                rollbackOf: input.rollbackOf,
+            }),
+            description: `${input.version} on ${color}`,
+            productionEnvironment: this.#o.productionEnvironment,
+            transientEnvironment: this.#o.transientEnvironment,
+            requiredContexts: this.#o.requiredContexts,
+        });
+        this.#phase('recorded', `deployment ${deployment.id}: ${input.version} to ${color}${previousColor ? `, ${previousColor} kept for the way back` : ''}`);
+        await this.#progress(deployment.id, `starting ${input.version} on ${color}`);
+        const target = splitFor(color, percent);
+        let started = false;
+        let switched = false;
+        try {
+            await this.#o.router.start(color, input.version, input.artifact);
+            started = true;
+            this.#phase('started', `${input.version} on ${color}`);
+            await this.#progress(deployment.id, `${input.version} started on ${color}`);
+            await this.#gate(color, input.version);
+            await this.#progress(deployment.id, `${color} healthy: shifting ${percent}% of traffic`);
+            await this.#switch(before, target);
+            switched = true;
+            await this.#watch(color, before);
+        }
+        catch (error) {
+            this.#phase('failed', (0,errors/* errorMessage */.gJ)(error), false);
+            if (started)
+                await this.#stopQuietly(color, switched ? 'it failed after the switch' : 'it never got traffic');
+            const traffic = switched ? `traffic back on ${describeSplit(before)}` : `traffic untouched (${describeSplit(before)})`;
+            await this.#finish(deployment.id, 'failure', `${input.version} on ${color} failed; ${traffic}`, traffic);
+            throw error instanceof errors/* UserError */.yo ? error : new FlowError((0,errors/* errorMessage */.gJ)(error));
+        }
+        if (percent >= 100) {
+            await this.#finish(deployment.id, 'success', `${input.version} live on ${color}`, `traffic is all on ${color}`);
+        }
+        else {
+            await this.#progress(deployment.id, `canary: ${input.version} on ${color} takes ${percent}%`);
+        }
+        return { headline: percent >= 100 ? `${input.version} is live on ${color}` : `${input.version} takes ${percent}% on ${color}`, deploymentId: deployment.id, color, previousColor, version: input.version, split: target, splitBefore: before };
+    }
+    /** The deployment a shift, promote or abort acts on: the one given, or this run's newest in progress. */
+    async #active(deploymentId) {
+        const { records, environment, context } = this.#o;
+        const deployment = deploymentId
+            ? await records.get(deploymentId)
+            : (await records.list(environment, 1, 30)).find((candidate) => candidate.payload?.runId === context.runId && candidate.payload.strategy === 'bluegreen');
+        if (!deployment) {
+            throw new errors/* UserError */.yo(`input "deployment-id": no blue-green deployment of ${environment} was made by this run; give the id of the deployment to act on`);
+        }
+        if (!deployment.payload?.color)
+            throw new errors/* UserError */.yo(`input "deployment-id": deployment ${deployment.id} was not made by deploy-bluegreen`);
+        const [latest] = await records.statuses(deployment.id, 1);
+        if (latest?.state !== 'in_progress') {
+            throw new errors/* UserError */.yo(`deployment ${deployment.id} is ${latest?.state ?? 'without status'}, not in progress: there is nothing to shift, promote or abort`);
+        }
+        return deployment;
+    }
+    async shift(percent, deploymentId) {
+        const deployment = await this.#active(deploymentId);
+        const color = deployment.payload?.color;
+        const previousColor = (deployment.payload?.previousColor ?? undefined);
+        const version = deployment.payload?.version ?? '';
+        const before = await this.#readSplit();
+        if (previousColor && before[color] <= 0 && before[previousColor] >= 100) {
+            throw new FlowError(`${color} has no traffic any more (${describeSplit(before)}): was deployment ${deployment.id} aborted by hand? Deploy again`);
+        }
+        const target = previousColor ? splitFor(color, percent) : splitFor(color, 100);
+        try {
+            await this.#gate(color, version);
+            await this.#switch(before, target);
+            await this.#watch(color, before);
+        }
+        catch (error) {
+            this.#phase('failed', (0,errors/* errorMessage */.gJ)(error), false);
+            // The canary stays where it was; abort (or rollback) decides whether it goes.
+            await this.#progress(deployment.id, `shift to ${percent}% failed; still ${describeSplit(before)}`);
+            throw error instanceof errors/* UserError */.yo ? error : new FlowError((0,errors/* errorMessage */.gJ)(error));
+        }
+        if (target[color] >= 100)
+            await this.#finish(deployment.id, 'success', `${version} live on ${color}`, `traffic is all on ${color}`);
+        else
+            await this.#progress(deployment.id, `canary: ${version} on ${color} takes ${target[color]}%`);
+        return { headline: target[color] >= 100 ? `${version} is live on ${color}` : `${version} takes ${target[color]}% on ${color}`, deploymentId: deployment.id, color, previousColor, version, split: target, splitBefore: before };
+    }
+    async abort(deploymentId) {
+        const deployment = await this.#active(deploymentId);
+        const color = deployment.payload?.color;
+        const previousColor = (deployment.payload?.previousColor ?? undefined);
+        const version = deployment.payload?.version ?? '';
+        const before = await this.#readSplit();
+        let target = { blue: 0, green: 0 };
+        if (previousColor) {
+            const probe = await this.#o.router.probe(previousColor, this.#o.health);
+            if (!probe.ok)
+                throw new FlowError(`${previousColor} (the way back) is not healthy either (${probe.detail}): traffic left as it is (${describeSplit(before)})`);
+            target = splitFor(previousColor, 100);
+        }
+        else {
+            this.#o.log.warning(`deployment ${deployment.id} had no previous color: aborting leaves nothing routed`);
+        }
+        await this.#switch(before, target);
+        await this.#stopQuietly(color, 'aborted');
+        const traffic = previousColor ? `traffic back on ${previousColor}` : 'nothing routed';
+        await this.#finish(deployment.id, 'failure', `aborted: ${traffic}`, traffic);
+        return { headline: `aborted ${version} on ${color}: ${traffic}`, deploymentId: deployment.id, color: previousColor, previousColor: color, version, split: target, splitBefore: before };
+    }
+    /** Stops the previous color of the live deployment once keep-previous has passed since it went live. */
+    async cleanup(keepPreviousMs, deploymentId) {
+        const { records, environment } = this.#o;
+        let live;
+        let liveSince;
+        const candidates = deploymentId ? [await records.get(deploymentId)] : await records.list(environment, 1, 10);
+        for (const candidate of candidates) {
+            const statuses = await records.statuses(candidate.id);
+            if (isGood(statuses)) {
+                live = candidate;
+                liveSince = statuses.find((status) => status.state === 'success')?.createdAt;
+                break;
+            }
+            if (deploymentId)
+                break;
+        }
+        const split = await this.#readSplit();
+        const previousColor = (live?.payload?.previousColor ?? undefined);
+        if (!live || !previousColor || !liveSince) {
+            return { headline: 'nothing to clean up', noop: live ? `deployment ${live.id} has no previous color` : `no live deployment of ${environment}`, split, splitBefore: split };
+        }
+        const due = Date.parse(liveSince) + keepPreviousMs;
+        if (this.#clock.now() < due) {
+            const noop = `${previousColor} is kept until ${new Date(due).toISOString()} (keep-previous ${formatDuration(keepPreviousMs)} after deployment ${live.id} went live)`;
+            this.#phase('kept', noop);
+            return { headline: `${previousColor} kept for the way back`, noop, deploymentId: live.id, color: live.payload?.color, previousColor, split, splitBefore: split };
+        }
+        if (split[previousColor] > 0)
+            throw new FlowError(`${previousColor} still has traffic (${describeSplit(split)}): not stopping it`);
+        const stopped = await this.#o.router.stop(previousColor);
+        if (!stopped)
+            this.#o.log.warning('no stop-command given: the previous color is left running');
+        else
+            this.#phase('stopped', `${previousColor} (the previous version of deployment ${live.id})`);
+        return { headline: stopped ? `stopped ${previousColor}` : 'nothing stopped', deploymentId: live.id, color: live.payload?.color, previousColor, split, splitBefore: split };
+    }
+    /**
+     * The deployment to roll back: the one given, or the environment's newest. When the newest is
+     * already a rollback of it, there is nothing to do: running rollback twice is harmless.
+     */
+    async #badDeployment(deploymentId) {
+        const { records, environment } = this.#o;
+        const recent = await records.list(environment, 1, 30);
+        const bad = deploymentId ? (recent.find((candidate) => candidate.id === deploymentId) ?? (await records.get(deploymentId))) : recent[0];
+        if (!bad)
+            throw new errors/* UserError */.yo(`no deployment of ${environment} to roll back`);
+        if (!deploymentId && bad.payload?.rollbackOf) {
+            const original = recent.find((candidate) => candidate.id === bad.payload?.rollbackOf) ?? (await records.get(bad.payload.rollbackOf));
+            return { bad: original, rolledBackBy: bad };
+        }
+        const rolledBackBy = recent.find((candidate) => candidate.payload?.rollbackOf === bad.id);
+        return rolledBackBy ? { bad, rolledBackBy } : { bad };
+    }
+    #already(bad, by, split) {
+        const noop = `deployment ${bad.id} (${bad.payload?.version ?? 'unknown version'}) was already rolled back by deployment ${by.id} (${by.payload?.version ?? 'unknown version'}): nothing to do`;
+        this.#phase('nothing to do', noop);
+        return { headline: 'already rolled back', noop, rolledBack: bad.id, deploymentId: by.id, color: (by.payload?.color ?? undefined), previousColor: (by.payload?.previousColor ?? undefined), version: by.payload?.version, split, splitBefore: split };
+    }
+    /** All traffic back to the previous color, which is still running, in one step. */
+    async rollbackInstant(options) {
+        const { records, context, environment } = this.#o;
+        const { bad, rolledBackBy } = await this.#badDeployment(options.deploymentId);
+        const before = await this.#readSplit();
+        if (rolledBackBy)
+            return this.#already(bad, rolledBackBy, before);
+        const badColor = (bad.payload?.color ?? undefined);
+        const backColor = (bad.payload?.previousColor ?? undefined);
+        if (!backColor || !badColor) {
+            throw new errors/* UserError */.yo(`deployment ${bad.id} has no previous color to flip back to: use mode: redeploy to deploy the last good version`);
+        }
+        const previousId = bad.payload?.previousDeploymentId;
+        const previous = previousId ? await records.get(previousId).catch(() => undefined) : undefined;
+        const backVersion = previous?.payload?.version ?? 'the previous version';
+        const probe = await waitHealthy(() => this.#o.router.probe(backColor, this.#o.health), { ...this.#o.health, successes: 1 }, this.#clock);
+        if (!probe.ok) {
+            throw new FlowError(`${backColor} (${backVersion}) is not healthy (${probe.last.detail}): an instant rollback would send traffic to it; use mode: redeploy. Nothing was changed`);
+        }
+        this.#phase('healthy', `${backColor} (${backVersion}) still answers ${this.#o.health.path}`);
+        await records.addStatus(bad.id, { state: 'failure', description: `rolled back to ${backVersion}`, logUrl: context.runUrl });
+        this.#phase('recorded', `deployment ${bad.id} (${bad.payload?.version}) marked failed: rolled back to ${backVersion}`);
+        const rollback = await records.create(context.sha, {
+            environment,
+            payload: buildPayload(context, {
+                version: backVersion,
+                artifact: previous?.payload?.artifact,
+                color: backColor,
+                previousColor: badColor,
+                strategy: 'bluegreen',
+                router: this.#o.router.kind,
+                previousDeploymentId: bad.id,
+                rollbackOf: bad.id,
+            }),
+            description: `rollback of ${bad.id} to ${backVersion}`,
+            productionEnvironment: this.#o.productionEnvironment,
+            transientEnvironment: this.#o.transientEnvironment,
+            requiredContexts: this.#o.requiredContexts,
+        });
+        await this.#progress(rollback.id, `flipping traffic back to ${backColor}`);
+        const target = splitFor(backColor, 100);
+        try {
+            await this.#switch(before, target);
+        }
+        catch (error) {
+            await this.#finish(rollback.id, 'failure', `flip back to ${backColor} failed`, `traffic on ${describeSplit(before)}`);
+            throw error;
+        }
+        if (options.stopFailed)
+            await this.#stopQuietly(badColor, `${bad.payload?.version} was rolled back`);
+        await this.#finish(rollback.id, 'success', `rolled back to ${backVersion} on ${backColor}`, `traffic is all on ${backColor}`);
+        return { headline: `rolled back to ${backVersion} on ${backColor}`, rolledBack: bad.id, deploymentId: rollback.id, color: backColor, previousColor: badColor, version: backVersion, split: target, splitBefore: before };
+    }
+    /** Deploys the last good version again, with the same engine, recorded as a rollback of the bad one. */
+    async rollbackRedeploy(options) {
+        const { records, context } = this.#o;
+        const { bad, rolledBackBy } = await this.#badDeployment(options.deploymentId);
+        if (rolledBackBy)
+            return this.#already(bad, rolledBackBy, await this.#readSplit());
+        const found = await records.findLastGood(this.#o.environment, { excludeId: bad.id, maxDeployments: options.maxDeployments });
+        const good = found.deployment;
+        if (!good?.payload) {
+            const where = found.capped ? `among the newest ${found.examined} (raise max-deployments to look further)` : 'in its whole history';
+            throw new errors/* UserError */.yo(`no earlier good deployment of ${this.#o.environment} ${where}: nothing to redeploy`);
+        }
+        this.#phase('last good', `deployment ${good.id}: ${good.payload.version}`);
+        await records.addStatus(bad.id, { state: 'failure', description: `rolled back to ${good.payload.version}`, logUrl: context.runUrl });
+        this.#phase('recorded', `deployment ${bad.id} (${bad.payload?.version ?? 'unknown'}) marked failed: rolled back to ${good.payload.version}`);
+        const outcome = await this.deploy({ version: good.payload.version, artifact: good.payload.artifact ?? undefined, percent: 100, rollbackOf: bad.id, takeLock: false });
+        return { ...outcome, rolledBack: bad.id, headline: `redeployed ${good.payload.version} on ${outcome.color}: rolled back from ${bad.payload?.version ?? `deployment ${bad.id}`}` };
+    }
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/bluegreen/summary.js
 
 
@@ -46757,52 +46803,55 @@ function renderSummary(options) {
     return parts.join('\n\n');
 }
 
-;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/context.js
+;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/bluegreen/run.js
 
 
-function readEvent(path) {
-    if (!path)
-        return {};
+
+
+
+
+
+
+
+/**
+ * The edge both blue-green actions share: the records client, the router (closed whatever happens),
+ * the engine, and the job summary written on success and on failure alike.
+ */
+async function runBlueGreen(config, title, flow) {
+    const context = readRunContext();
+    const records = new DeploymentRecords(createGitHubClient(config.githubToken, { apiUrl: context.apiUrl }), context);
+    const router = await createRouter(config, records);
+    const engine = new BlueGreen({
+        ...config,
+        router,
+        records,
+        context,
+        log: { info: (message) => core/* info */.pq(message), warning: (message) => core/* warning */.$e(message) },
+    });
+    let outcome;
+    let failure;
     try {
-        const parsed = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'));
-        return parsed !== null && typeof parsed === 'object' ? parsed : {};
+        outcome = await flow(engine);
+        if (outcome.noop)
+            core/* notice */.lm(outcome.noop);
+        return outcome;
     }
-    catch {
-        return {};
+    catch (error) {
+        failure = (0,errors/* errorMessage */.gJ)(error);
+        throw error;
     }
-}
-function readRunContext(env = process.env) {
-    const repository = env['GITHUB_REPOSITORY'] ?? '';
-    const [owner, repo] = repository.split('/');
-    if (!owner || !repo) {
-        throw new errors/* UserError */.yo('GITHUB_REPOSITORY is not set to owner/repo: this action must run inside a GitHub Actions job');
+    finally {
+        await router.close();
+        appendSummary(renderSummary({
+            action: title,
+            environment: config.environment,
+            router: config.router,
+            outcome,
+            failure,
+            phases: engine.phases,
+            deploymentUrl: `${context.repositoryUrl}/deployments/${encodeURIComponent(config.environment)}`,
+        }));
     }
-    const serverUrl = (env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, '');
-    const sha = env['GITHUB_SHA'] ?? '';
-    const ref = env['GITHUB_REF'] ?? '';
-    const runId = Number(env['GITHUB_RUN_ID'] ?? 0);
-    const runAttempt = Number(env['GITHUB_RUN_ATTEMPT'] ?? 1);
-    const repositoryUrl = `${serverUrl}/${repository}`;
-    return {
-        owner,
-        repo,
-        repository,
-        sha,
-        ref,
-        refName: env['GITHUB_REF_NAME'] || ref.replace(/^refs\/(heads|tags)\//, ''),
-        runId,
-        runAttempt,
-        serverUrl,
-        apiUrl: (env['GITHUB_API_URL'] || 'https://api.github.com').replace(/\/+$/, ''),
-        actor: env['GITHUB_TRIGGERING_ACTOR'] || env['GITHUB_ACTOR'] || '',
-        workflow: env['GITHUB_WORKFLOW'] ?? '',
-        job: env['GITHUB_JOB'] ?? '',
-        eventName: env['GITHUB_EVENT_NAME'] ?? '',
-        event: readEvent(env['GITHUB_EVENT_PATH']),
-        repositoryUrl,
-        runUrl: `${repositoryUrl}/actions/runs/${runId}${runAttempt > 1 ? `/attempts/${runAttempt}` : ''}`,
-        commitUrl: `${repositoryUrl}/commit/${sha}`,
-    };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/deploy-bluegreen/src/inputs.js
@@ -46840,13 +46889,6 @@ function readConfig(source = runnerInputs) {
 
 
 
-
-
-
-
-
-
-const OUTPUTS = (/* unused pure expression or super */ null && (['deployment-id', 'color', 'previous-color', 'version', 'traffic-percent', 'environment-url']));
 function act(engine, config) {
     switch (config.action) {
         case 'deploy':
@@ -46864,45 +46906,13 @@ async function run() {
     await (0,errors/* runAction */.Cs)('deploy-bluegreen', async () => {
         const { config, inputs } = readConfig();
         inputs.maskSecrets();
-        const context = readRunContext();
-        const records = new DeploymentRecords(createGitHubClient(config.githubToken, { apiUrl: context.apiUrl }), context);
-        const router = await createRouter(config, records);
-        const engine = new BlueGreen({
-            ...config,
-            router,
-            records,
-            context,
-            log: { info: (message) => core/* info */.pq(message), warning: (message) => core/* warning */.$e(message) },
-        });
-        let outcome;
-        let failure;
-        try {
-            outcome = await act(engine, config);
-        }
-        catch (error) {
-            failure = (0,errors/* errorMessage */.gJ)(error);
-            throw error;
-        }
-        finally {
-            await router.close();
-            appendSummary(renderSummary({
-                action: `deploy-bluegreen ${config.action}`,
-                environment: config.environment,
-                router: config.router,
-                outcome,
-                failure,
-                phases: engine.phases,
-                deploymentUrl: `${context.repositoryUrl}/deployments/${encodeURIComponent(config.environment)}`,
-            }));
-        }
+        const outcome = await runBlueGreen(config, `deploy-bluegreen ${config.action}`, (engine) => act(engine, config));
         core/* setOutput */.uH('deployment-id', outcome.deploymentId ? String(outcome.deploymentId) : '');
         core/* setOutput */.uH('color', outcome.color ?? '');
         core/* setOutput */.uH('previous-color', outcome.previousColor ?? '');
         core/* setOutput */.uH('version', outcome.version ?? '');
         core/* setOutput */.uH('traffic-percent', outcome.color ? String(outcome.split[outcome.color]) : '0');
         core/* setOutput */.uH('environment-url', config.environmentUrl ?? '');
-        if (outcome.noop)
-            core/* notice */.lm(outcome.noop);
     });
 }
 

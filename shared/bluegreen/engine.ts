@@ -72,6 +72,8 @@ export interface Outcome {
   splitBefore: Split;
   /** Set when the flow decided there was nothing to do (a second rollback, cleanup too early). */
   noop?: string | undefined;
+  /** For rollbacks: the deployment that was rolled back. */
+  rolledBack?: number | undefined;
 }
 
 /** An engine failure that has already put traffic and records in order; the message says how. */
@@ -374,7 +376,7 @@ export class BlueGreen {
   #already(bad: DeploymentRecord, by: DeploymentRecord, split: Split): Outcome {
     const noop = `deployment ${bad.id} (${bad.payload?.version ?? 'unknown version'}) was already rolled back by deployment ${by.id} (${by.payload?.version ?? 'unknown version'}): nothing to do`;
     this.#phase('nothing to do', noop);
-    return { headline: 'already rolled back', noop, deploymentId: by.id, color: (by.payload?.color ?? undefined) as Color | undefined, previousColor: (by.payload?.previousColor ?? undefined) as Color | undefined, version: by.payload?.version, split, splitBefore: split };
+    return { headline: 'already rolled back', noop, rolledBack: bad.id, deploymentId: by.id, color: (by.payload?.color ?? undefined) as Color | undefined, previousColor: (by.payload?.previousColor ?? undefined) as Color | undefined, version: by.payload?.version, split, splitBefore: split };
   }
 
   /** All traffic back to the previous color, which is still running, in one step. */
@@ -425,7 +427,7 @@ export class BlueGreen {
     }
     if (options.stopFailed) await this.#stopQuietly(badColor, `${bad.payload?.version} was rolled back`);
     await this.#finish(rollback.id, 'success', `rolled back to ${backVersion} on ${backColor}`, `traffic is all on ${backColor}`);
-    return { headline: `rolled back to ${backVersion} on ${backColor}`, deploymentId: rollback.id, color: backColor, previousColor: badColor, version: backVersion, split: target, splitBefore: before };
+    return { headline: `rolled back to ${backVersion} on ${backColor}`, rolledBack: bad.id, deploymentId: rollback.id, color: backColor, previousColor: badColor, version: backVersion, split: target, splitBefore: before };
   }
 
   /** Deploys the last good version again, with the same engine, recorded as a rollback of the bad one. */
@@ -443,6 +445,6 @@ export class BlueGreen {
     await records.addStatus(bad.id, { state: 'failure', description: `rolled back to ${good.payload.version}`, logUrl: context.runUrl });
     this.#phase('recorded', `deployment ${bad.id} (${bad.payload?.version ?? 'unknown'}) marked failed: rolled back to ${good.payload.version}`);
     const outcome = await this.deploy({ version: good.payload.version, artifact: good.payload.artifact ?? undefined, percent: 100, rollbackOf: bad.id, takeLock: false });
-    return { ...outcome, headline: `redeployed ${good.payload.version} on ${outcome.color}: rolled back from ${bad.payload?.version ?? `deployment ${bad.id}`}` };
+    return { ...outcome, rolledBack: bad.id, headline: `redeployed ${good.payload.version} on ${outcome.color}: rolled back from ${bad.payload?.version ?? `deployment ${bad.id}`}` };
   }
 }

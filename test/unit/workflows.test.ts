@@ -95,3 +95,15 @@ describe('the parser refuses what GitHub refuses', () => {
     expect(actionErrors('action.yml', 'name: x\ndescription: y\nruns:\n  using: node99\n  main: index.js\n')).not.toEqual([]);
   });
 });
+
+describe('deploy-bluegreen and rollback share their router inputs word for word', () => {
+  test('every input rollback takes beyond its own is declared as deploy-bluegreen declares it', () => {
+    const load = (name: string) => (parse(readFileSync(join(ROOT, 'actions', name, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown> }).inputs;
+    const deploy = load('deploy-bluegreen');
+    const rollback = load('rollback');
+    const own = ['mode', 'deployment-id', 'stop-failed', 'max-deployments', 'environment'];
+    const shared = Object.keys(rollback).filter((name) => !own.includes(name));
+    expect(shared.length).toBeGreaterThan(30);
+    for (const name of shared) expect(rollback[name], name).toEqual(deploy[name]);
+  });
+});
