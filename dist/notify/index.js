@@ -48544,9 +48544,16 @@ function formatDuration(ms) {
     const seconds = ms / 1000;
     if (seconds < 60)
         return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
-    const minutes = Math.floor(seconds / 60);
-    const rest = Math.round(seconds - minutes * 60);
-    return rest === 0 ? `${minutes}m` : `${minutes}m${rest}s`;
+    const units = [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]];
+    let rest = Math.round(seconds);
+    const parts = [];
+    for (const [unit, size] of units) {
+        const count = Math.floor(rest / size);
+        if (count > 0)
+            parts.push(`${count}${unit}`);
+        rest -= count * size;
+    }
+    return parts.join('');
 }
 /** Newline- or comma-separated items, trimmed, empty ones dropped. */
 function splitList(text) {

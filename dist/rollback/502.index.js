@@ -23545,6 +23545,7 @@ module.exports = eval("require")("./crypto/build/Release/sshcrypto.node");
 /* harmony import */ var ssh2__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(5472);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4945);
 /* harmony import */ var _host_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9949);
+var _a;
 
 
 
@@ -23571,13 +23572,20 @@ function allowedKeys(knownHosts, host, port) {
 }
 class SshHost {
     label;
+    #spec;
     #client;
     #sftp;
+    #lost = false;
     constructor(client, spec) {
+        this.#spec = spec;
         this.#client = client;
         this.label = `${spec.user}@${spec.host}:${spec.port}`;
+        this.#watch(client);
     }
-    static connect(spec, timeoutMs = 20_000) {
+    static async connect(spec) {
+        return new _a(await _a.#open(spec), spec);
+    }
+    static #open(spec, timeoutMs = 20_000) {
         const allowed = allowedKeys(spec.knownHosts, spec.host, spec.port);
         if (allowed.length === 0) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`input "ssh-known-hosts": no line is for ${spec.port === 22 ? spec.host : `[${spec.host}]:${spec.port}`} (write the host as ssh-keyscan prints it)`);
@@ -23585,7 +23593,7 @@ class SshHost {
         return new Promise((resolve, reject) => {
             const client = new ssh2__WEBPACK_IMPORTED_MODULE_1__.Client();
             let offered;
-            client.once('ready', () => resolve(new SshHost(client, spec)));
+            client.once('ready', () => resolve(client));
             client.once('error', (error) => {
                 if (offered && !allowed.some((key) => key.equals(offered))) {
                     reject(new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`ssh: the host key of ${spec.host}:${spec.port} is not in ssh-known-hosts (it offered ${offered.subarray(0, 32).toString('base64')}…): refusing to connect`));
@@ -23616,9 +23624,32 @@ class SshHost {
             }
         });
     }
-    #exec(command, timeoutMs) {
+    #watch(client) {
+        const lost = () => {
+            if (client === this.#client)
+                this.#lost = true;
+        };
+        client.on('close', lost);
+        client.on('end', lost);
+        client.on('error', lost);
+    }
+    /**
+     * The live connection: a dropped one is opened again (same key, same host key check), so putting
+     * traffic back after a drop in the middle of a switch still reaches the host.
+     */
+    async #live() {
+        if (!this.#lost)
+            return this.#client;
+        this.#client = await _a.#open(this.#spec);
+        this.#sftp = undefined;
+        this.#lost = false;
+        this.#watch(this.#client);
+        return this.#client;
+    }
+    async #exec(command, timeoutMs) {
+        const client = await this.#live();
         return new Promise((resolve, reject) => {
-            this.#client.exec(command, (error, channel) => {
+            client.exec(command, (error, channel) => {
                 if (error)
                     return reject(new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`ssh exec on ${this.label}: ${error.message}`));
                 let stdout = '';
@@ -23659,9 +23690,10 @@ class SshHost {
         return this.#exec([program, ...args].map(_host_js__WEBPACK_IMPORTED_MODULE_3__/* .shellQuote */ .ZL).join(' '), timeoutMs);
     }
     async #sftpSession() {
+        const client = await this.#live();
         if (this.#sftp)
             return this.#sftp;
-        this.#sftp = await new Promise((resolve, reject) => this.#client.sftp((error, sftp) => (error ? reject(new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`ssh: no SFTP on ${this.label}: ${error.message}`)) : resolve(sftp))));
+        this.#sftp = await new Promise((resolve, reject) => client.sftp((error, sftp) => (error ? reject(new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`ssh: no SFTP on ${this.label}: ${error.message}`)) : resolve(sftp))));
         return this.#sftp;
     }
     async readFile(path) {
@@ -23685,20 +23717,23 @@ class SshHost {
         const sftp = await this.#sftpSession();
         await new Promise((resolve, reject) => sftp.unlink(path, (error) => (!error || error.code === 2 ? resolve() : reject(new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`ssh: cannot remove ${path} on ${this.label}: ${error.message}`)))));
     }
-    connect(target) {
+    async connect(target) {
+        const client = await this.#live();
         return new Promise((resolve, reject) => {
             const done = (error, stream) => error ? reject(Object.assign(new Error(`${(0,_host_js__WEBPACK_IMPORTED_MODULE_3__/* .describeTarget */ .ff)(target)} via ${this.label}: ${error.message}`), { code: 'ECONNREFUSED' })) : resolve(stream);
             if ('path' in target)
-                this.#client.openssh_forwardOutStreamLocal(target.path, done);
+                client.openssh_forwardOutStreamLocal(target.path, done);
             else
-                this.#client.forwardOut('127.0.0.1', 0, target.host, target.port, done);
+                client.forwardOut('127.0.0.1', 0, target.host, target.port, done);
         });
     }
     async close() {
+        this.#lost = false;
         this.#sftp?.end();
         this.#client.end();
     }
 }
+_a = SshHost;
 
 
 /***/ }),

@@ -39585,7 +39585,7 @@ exports.visitAsync = visitAsync;
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3928);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2495);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -39594,7 +39594,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3928:
+/***/ 2495:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45412,6 +45412,10 @@ class DeploymentRecords {
     }
 }
 
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
 // EXTERNAL MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/bluegreen/host.js + 2 modules
 var host = __nccwpck_require__(9949);
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/bluegreen/traffic.js
@@ -45935,6 +45939,8 @@ class NginxRouter extends HostedRouter {
 
 
 
+
+
 /**
  * The inputs deploy-bluegreen and rollback share (the router, the colors, the health gate, SSH, the
  * record options), parsed once and validated before anything changes.
@@ -46089,6 +46095,10 @@ async function recordedSplit(records, environment) {
 async function openHost(ssh) {
     if (!ssh)
         return new host/* LocalHost */.an();
+    // ssh2's Emscripten-built poly1305 reads __dirname (only to name a script folder: its wasm is
+    // inlined); ES modules have none, so it is defined before the lazily loaded SSH code runs.
+    const scope = globalThis;
+    scope.__dirname ??= (0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url));
     const { SshHost } = await __nccwpck_require__.e(/* import() */ 502).then(__nccwpck_require__.bind(__nccwpck_require__, 7502));
     return SshHost.connect(ssh);
 }
@@ -46200,9 +46210,16 @@ function formatDuration(ms) {
     const seconds = ms / 1000;
     if (seconds < 60)
         return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
-    const minutes = Math.floor(seconds / 60);
-    const rest = Math.round(seconds - minutes * 60);
-    return rest === 0 ? `${minutes}m` : `${minutes}m${rest}s`;
+    const units = [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]];
+    let rest = Math.round(seconds);
+    const parts = [];
+    for (const [unit, size] of units) {
+        const count = Math.floor(rest / size);
+        if (count > 0)
+            parts.push(`${count}${unit}`);
+        rest -= count * size;
+    }
+    return parts.join('');
 }
 /** Newline- or comma-separated items, trimmed, empty ones dropped. */
 function splitList(text) {

@@ -1,3 +1,5 @@
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InputError, UserError } from '../errors.ts';
 import type { Inputs } from '../inputs.ts';
 import { isGood, type DeploymentRecords } from '../deployments.ts';
@@ -188,6 +190,10 @@ export async function recordedSplit(records: DeploymentRecords, environment: str
 
 export async function openHost(ssh: SshSpec | undefined): Promise<Host> {
   if (!ssh) return new LocalHost();
+  // ssh2's Emscripten-built poly1305 reads __dirname (only to name a script folder: its wasm is
+  // inlined); ES modules have none, so it is defined before the lazily loaded SSH code runs.
+  const scope = globalThis as { __dirname?: string };
+  scope.__dirname ??= dirname(fileURLToPath(import.meta.url));
   const { SshHost } = await import('./ssh.ts');
   return SshHost.connect(ssh);
 }

@@ -27,15 +27,23 @@ export function allowedKeys(knownHosts: string, host: string, port: number): Buf
 
 export class SshHost implements Host {
   readonly label: string;
-  readonly #client: Client;
+  readonly #spec: SshSpec;
+  #client: Client;
   #sftp: SFTPWrapper | undefined;
+  #lost = false;
 
   private constructor(client: Client, spec: SshSpec) {
+    this.#spec = spec;
     this.#client = client;
     this.label = `${spec.user}@${spec.host}:${spec.port}`;
+    this.#watch(client);
   }
 
-  static connect(spec: SshSpec, timeoutMs = 20_000): Promise<SshHost> {
+  static async connect(spec: SshSpec): Promise<SshHost> {
+    return new SshHost(await SshHost.#open(spec), spec);
+  }
+
+  static #open(spec: SshSpec, timeoutMs = 20_000): Promise<Client> {
     const allowed = allowedKeys(spec.knownHosts, spec.host, spec.port);
     if (allowed.length === 0) {
       throw new UserError(`input "ssh-known-hosts": no line is for ${spec.port === 22 ? spec.host : `[${spec.host}]:${spec.port}`} (write the host as ssh-keyscan prints it)`);
@@ -43,7 +51,7 @@ export class SshHost implements Host {
     return new Promise((resolve, reject) => {
       const client = new Client();
       let offered: Buffer | undefined;
-      client.once('ready', () => resolve(new SshHost(client, spec)));
+      client.once('ready', () => resolve(client));
       client.once('error', (error: Error & { level?: string }) => {
         if (offered && !allowed.some((key) => key.equals(offered as Buffer))) {
           reject(new UserError(`ssh: the host key of ${spec.host}:${spec.port} is not in ssh-known-hosts (it offered ${offered.subarray(0, 32).toString('base64')}…): refusing to connect`));
@@ -72,9 +80,32 @@ export class SshHost implements Host {
     });
   }
 
-  #exec(command: string, timeoutMs: number): Promise<CommandResult> {
+  #watch(client: Client): void {
+    const lost = () => {
+      if (client === this.#client) this.#lost = true;
+    };
+    client.on('close', lost);
+    client.on('end', lost);
+    client.on('error', lost);
+  }
+
+  /**
+   * The live connection: a dropped one is opened again (same key, same host key check), so putting
+   * traffic back after a drop in the middle of a switch still reaches the host.
+   */
+  async #live(): Promise<Client> {
+    if (!this.#lost) return this.#client;
+    this.#client = await SshHost.#open(this.#spec);
+    this.#sftp = undefined;
+    this.#lost = false;
+    this.#watch(this.#client);
+    return this.#client;
+  }
+
+  async #exec(command: string, timeoutMs: number): Promise<CommandResult> {
+    const client = await this.#live();
     return new Promise((resolve, reject) => {
-      this.#client.exec(command, (error, channel: ClientChannel) => {
+      client.exec(command, (error, channel: ClientChannel) => {
         if (error) return reject(new UserError(`ssh exec on ${this.label}: ${error.message}`));
         let stdout = '';
         let stderr = '';
@@ -116,9 +147,10 @@ export class SshHost implements Host {
   }
 
   async #sftpSession(): Promise<SFTPWrapper> {
+    const client = await this.#live();
     if (this.#sftp) return this.#sftp;
     this.#sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
-      this.#client.sftp((error, sftp) => (error ? reject(new UserError(`ssh: no SFTP on ${this.label}: ${error.message}`)) : resolve(sftp))),
+      client.sftp((error, sftp) => (error ? reject(new UserError(`ssh: no SFTP on ${this.label}: ${error.message}`)) : resolve(sftp))),
     );
     return this.#sftp;
   }
@@ -153,16 +185,18 @@ export class SshHost implements Host {
     );
   }
 
-  connect(target: SocketTarget): Promise<Duplex> {
+  async connect(target: SocketTarget): Promise<Duplex> {
+    const client = await this.#live();
     return new Promise((resolve, reject) => {
       const done = (error: Error | undefined, stream: ClientChannel) =>
         error ? reject(Object.assign(new Error(`${describeTarget(target)} via ${this.label}: ${error.message}`), { code: 'ECONNREFUSED' })) : resolve(stream);
-      if ('path' in target) this.#client.openssh_forwardOutStreamLocal(target.path, done);
-      else this.#client.forwardOut('127.0.0.1', 0, target.host, target.port, done);
+      if ('path' in target) client.openssh_forwardOutStreamLocal(target.path, done);
+      else client.forwardOut('127.0.0.1', 0, target.host, target.port, done);
     });
   }
 
   async close(): Promise<void> {
+    this.#lost = false;
     this.#sftp?.end();
     this.#client.end();
   }

@@ -27,6 +27,8 @@ export class Stage {
   haproxy?: Haproxy;
   nginx?: Nginx;
   routerInputs: Record<string, string> = {};
+  /** ssh-host and friends: the router's commands, files and sockets reached over SSH. */
+  sshInputs: Record<string, string> = {};
 
   private constructor(github: GitHubDouble, ports: { blue: number; green: number }, versions: Record<string, Record<string, string>>) {
     this.github = github;
@@ -35,13 +37,13 @@ export class Stage {
     this.commands = serviceCommands(this.dir, versions);
   }
 
-  static async create(router: 'haproxy' | 'nginx' | 'command', versions: Record<string, Record<string, string>> = {}): Promise<Stage> {
+  static async create(router: 'haproxy' | 'nginx' | 'command', versions: Record<string, Record<string, string>> = {}, options: { runtime?: 'tcp' | 'unix' } = {}): Promise<Stage> {
     const github = await new GitHubDouble().start();
     const stage = new Stage(github, { blue: await freePort(), green: await freePort() }, versions);
     const addresses = { 'blue-address': `127.0.0.1:${stage.ports.blue}`, 'green-address': `127.0.0.1:${stage.ports.green}` };
     if (router === 'haproxy') {
       // Nothing deployed yet: both servers without weight.
-      stage.haproxy = await startHaproxy({ colors: stage.ports, weights: { blue: 0, green: 0 } });
+      stage.haproxy = await startHaproxy({ colors: stage.ports, weights: { blue: 0, green: 0 }, runtime: options.runtime ?? 'tcp' });
       stage.routerInputs = { router: 'haproxy', 'haproxy-runtime-api': stage.haproxy.runtime, 'haproxy-config': stage.haproxy.configPath };
     } else if (router === 'nginx') {
       stage.nginx = await startNginx({ colors: stage.ports, initial: 'none' });
@@ -74,6 +76,7 @@ export class Stage {
       inputs: {
         environment: 'production',
         ...this.routerInputs,
+        ...this.sshInputs,
         'start-command': this.commands.start,
         'stop-command': this.commands.stop,
         ...FAST_HEALTH,

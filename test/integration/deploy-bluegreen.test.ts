@@ -121,7 +121,7 @@ describe('HAProxy', () => {
     await stage.run('deploy-bluegreen', { version: 'v2' });
     const early = await stage.run('deploy-bluegreen', { action: 'cleanup', 'keep-previous': '1h' });
     expect(early.exitCode).toBe(0);
-    expect(early.notices[0]?.message).toMatch(/^blue is kept until .* \(keep-previous 60m after deployment \d+ went live\)$/);
+    expect(early.notices[0]?.message).toMatch(/^blue is kept until .* \(keep-previous 1h after deployment \d+ went live\)$/);
     expect(stage.running('blue')).toBe(true);
     const due = await stage.run('deploy-bluegreen', { action: 'cleanup', 'keep-previous': '0s' });
     expect(due.exitCode, due.log).toBe(0);

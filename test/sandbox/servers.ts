@@ -243,3 +243,82 @@ export function readPid(file: string): number | undefined {
     return undefined;
   }
 }
+
+export interface Sshd {
+  host: string;
+  port: number;
+  user: string;
+  privateKey: string;
+  /** The known_hosts line for this server, as ssh-keyscan would print it. */
+  knownHosts: string;
+  dir: string;
+  /** Drops every open connection (the listener stays up): what a network blip does. */
+  dropConnections(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real OpenSSH server (Debian openssh-server) on a free loopback port with its own config, host
+ * key and authorized key: key auth only, SFTP, TCP and unix-socket forwarding allowed.
+ */
+export async function startSshd(): Promise<Sshd> {
+  const binary = which('sshd');
+  const keygen = which('ssh-keygen');
+  if (!binary || !keygen) throw new Error('sshd is not installed (Debian package openssh-server; .ci/run installs it)');
+  const dir = mkdtempSync(join(tmpdir(), 'sandbox-sshd-'));
+  const { userInfo } = await import('node:os');
+  const user = userInfo().username;
+  for (const name of ['host_ed25519', 'client_ed25519']) {
+    const made = spawnSync(keygen, ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, name)], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`ssh-keygen failed: ${made.stderr}`);
+  }
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_ed25519.pub')));
+  chmodSync(join(dir, 'authorized_keys'), 0o600);
+  // Debian's sshd insists on its privilege separation directory.
+  if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const port = await freePort();
+  const config = join(dir, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'host_ed25519')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      'PermitRootLogin prohibit-password',
+      'AllowTcpForwarding yes',
+      'AllowStreamLocalForwarding yes',
+      'Subsystem sftp internal-sftp',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(binary, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await waitFor(() => child.exitCode === null && portOpen(port), `sshd on ${port} (${stderr})`);
+  const hostKey = readFileSync(join(dir, 'host_ed25519.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  return {
+    host: '127.0.0.1',
+    port,
+    user,
+    privateKey: readFileSync(join(dir, 'client_ed25519'), 'utf8'),
+    knownHosts: `[127.0.0.1]:${port} ${hostKey}`,
+    dir,
+    dropConnections: () => {
+      // Each connection is served by its own child of the listener; killing them drops the sessions.
+      spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
+    },
+    stop: async () => {
+      spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -31,7 +31,7 @@ describe('durations', () => {
   });
 
   test('formats back', () => {
-    expect([250, 1000, 1500, 60_000, 90_000].map(formatDuration)).toEqual(['250ms', '1s', '1.5s', '1m', '1m30s']);
+    expect([250, 1000, 1500, 60_000, 90_000, 3_600_000, 5_430_000, 86_400_000].map(formatDuration)).toEqual(['250ms', '1s', '1.5s', '1m', '1m30s', '1h', '1h30m30s', '1d']);
   });
 
   test('the error names the input, the value and what is accepted', () => {
