@@ -182,3 +182,36 @@ describe('command router', () => {
     expect(readFileSync(`${stage.dir}/route`, 'utf8').trim()).toBe('blue=100 green=0');
   });
 });
+
+describe('the GitHub side', () => {
+  test('a deploy stays within the record model’s budget of 15 REST calls', async () => {
+    stage = await Stage.create('haproxy');
+    await stage.run('deploy-bluegreen', { version: 'v1' });
+    const before = stage.github.requests.length;
+    expect((await stage.run('deploy-bluegreen', { version: 'v2' })).exitCode).toBe(0);
+    const calls = stage.github.calls().slice(before);
+    // lock (list + latest status), previous good (list + history), create, four statuses
+    expect(calls.length).toBeLessThanOrEqual(15);
+    expect(calls.filter((call) => call.startsWith('POST')).length).toBe(5);
+  });
+
+  test('a 502 from GitHub in the middle of a deploy is retried and the deploy completes', async () => {
+    stage = await Stage.create('haproxy');
+    await stage.run('deploy-bluegreen', { version: 'v1' });
+    stage.github.serverError({ status: 502, method: 'POST', path: /\/statuses$/, times: 1 });
+    const result = await stage.run('deploy-bluegreen', { version: 'v2' });
+    expect(result.exitCode, result.log).toBe(0);
+    expect(stage.records()[1]?.states).toEqual(['in_progress', 'in_progress', 'in_progress', 'success']);
+  });
+
+  test('a token that may not write deployments: refused before anything starts, the permission named', async () => {
+    stage = await Stage.create('haproxy');
+    await stage.run('deploy-bluegreen', { version: 'v1' });
+    stage.github.grant('ghs_readonly', { deployments: 'read', contents: 'read' });
+    const result = await stage.run('deploy-bluegreen', { version: 'v2', 'github-token': 'ghs_readonly' });
+    expect(result.exitCode).toBe(1);
+    expect(result.errors[0]?.message).toContain('grant "deployments: write"');
+    expect(stage.running('green')).toBe(false);
+    expect(await stage.versionsServed(5)).toEqual({ v1: 5 });
+  });
+});

@@ -36,13 +36,25 @@ test('there is something to check', () => {
 
 describe.each(workflows.map((file) => [relative(ROOT, file), file]))('%s', (name, file) => {
   const content = readFileSync(file, 'utf8');
-  const workflow = parse(content) as { permissions?: unknown; jobs: Record<string, { permissions?: unknown; uses?: string }> };
+  const workflow = parse(content) as { on?: unknown; permissions?: unknown; jobs: Record<string, { permissions?: unknown; uses?: string }> };
 
   test('GitHub’s workflow parser reports no errors', async () => {
     expect(await workflowErrors(name, content)).toEqual([]);
   });
 
   test('permissions are declared (least privilege starts with saying what is needed)', () => {
+    const triggers = typeof workflow.on === 'string' ? [workflow.on] : Array.isArray(workflow.on) ? workflow.on : Object.keys(workflow.on ?? {});
+    if (triggers.length === 1 && triggers[0] === 'workflow_call') {
+      // A called workflow's job may inherit the caller's grant (GitHub checks every nested job against
+      // the caller at start-up, skipped or not); the jobs that change deployments say exactly what they use.
+      for (const [id, job] of Object.entries(workflow.jobs)) {
+        const steps = (job as { steps?: Array<{ uses?: string }> }).steps ?? [];
+        if (steps.some((step) => /\$\/actions\/(deploy-bluegreen|rollback)$/.test(step.uses ?? ''))) {
+          expect(job.permissions, id).toEqual({ contents: 'read', deployments: 'write' });
+        }
+      }
+      return;
+    }
     const everyJob = Object.values(workflow.jobs).every((job) => job.permissions !== undefined);
     expect(workflow.permissions !== undefined || everyJob).toBe(true);
   });
@@ -105,5 +117,33 @@ describe('deploy-bluegreen and rollback share their router inputs word for word'
     const shared = Object.keys(rollback).filter((name) => !own.includes(name));
     expect(shared.length).toBeGreaterThan(30);
     for (const name of shared) expect(rollback[name], name).toEqual(deploy[name]);
+  });
+});
+
+describe('the reusable deploy pipeline avoids the known pitfalls', () => {
+  const workflow = parse(readFileSync(join(ROOT, '.github/workflows/deploy.yml'), 'utf8')) as {
+    concurrency: { group: string; 'cancel-in-progress': boolean };
+    jobs: Record<string, { if?: string; environment?: { deployment?: boolean }; steps?: Array<{ uses?: string; run?: string; with?: Record<string, string> }> }>;
+  };
+
+  test('its concurrency group is its own and never cancels a deploy in flight', () => {
+    expect(workflow.concurrency.group).not.toContain('github.workflow');
+    expect(workflow.concurrency['cancel-in-progress']).toBe(false);
+  });
+
+  test('jobs that take the environment do not create a second deployment record', () => {
+    for (const id of ['deploy', 'rollback']) expect(workflow.jobs[id]?.environment?.deployment).toBe(false);
+  });
+
+  test('rollback acts only on this run’s deployment, and only when one went live', () => {
+    const rollback = workflow.jobs['rollback'];
+    expect(rollback?.if).toContain("needs.deploy.outputs.deployment-id != ''");
+    expect(rollback?.steps?.[0]?.with?.['deployment-id']).toBe('${{ needs.deploy.outputs.deployment-id }}');
+  });
+
+  test('no expression is spliced into a script', () => {
+    for (const job of Object.values(workflow.jobs)) {
+      for (const step of job.steps ?? []) expect(step.run ?? '').not.toContain('${{');
+    }
   });
 });
