@@ -46716,9 +46716,21 @@ class BlueGreen {
             throw new FlowError(`${backColor} (${backVersion}) is not healthy (${probe.last.detail}): an instant rollback would send traffic to it; use mode: redeploy. Nothing was changed`);
         }
         this.#phase('healthy', `${backColor} (${backVersion}) still answers ${this.#o.health.path}`);
-        await records.addStatus(bad.id, { state: 'failure', description: `rolled back to ${backVersion}`, logUrl: context.runUrl });
+        // Traffic first: in an emergency every second counts, and the records cannot speed up the flip.
+        const target = splitFor(backColor, 100);
+        await this.#switch(before, target);
+        if (options.stopFailed)
+            await this.#stopQuietly(badColor, `${bad.payload?.version} was rolled back`);
+        const traffic = `traffic is all on ${backColor} (${backVersion})`;
+        try {
+            await records.addStatus(bad.id, { state: 'failure', description: `rolled back to ${backVersion}`, logUrl: context.runUrl });
+        }
+        catch (error) {
+            throw new FlowError(`${traffic}, but marking deployment ${bad.id} failed was refused: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        }
         this.#phase('recorded', `deployment ${bad.id} (${bad.payload?.version}) marked failed: rolled back to ${backVersion}`);
-        const rollback = await records.create(context.sha, {
+        const rollback = await records
+            .create(context.sha, {
             environment,
             payload: buildPayload(context, {
                 version: backVersion,
@@ -46734,19 +46746,12 @@ class BlueGreen {
             productionEnvironment: this.#o.productionEnvironment,
             transientEnvironment: this.#o.transientEnvironment,
             requiredContexts: this.#o.requiredContexts,
+        })
+            .catch((error) => {
+            throw new FlowError(`${traffic}, but recording the rollback deployment was refused: ${(0,errors/* errorMessage */.gJ)(error)}`);
         });
-        await this.#progress(rollback.id, `flipping traffic back to ${backColor}`);
-        const target = splitFor(backColor, 100);
-        try {
-            await this.#switch(before, target);
-        }
-        catch (error) {
-            await this.#finish(rollback.id, 'failure', `flip back to ${backColor} failed`, `traffic on ${describeSplit(before)}`);
-            throw error;
-        }
-        if (options.stopFailed)
-            await this.#stopQuietly(badColor, `${bad.payload?.version} was rolled back`);
-        await this.#finish(rollback.id, 'success', `rolled back to ${backVersion} on ${backColor}`, `traffic is all on ${backColor}`);
+        await this.#finish(rollback.id, 'success', `rolled back to ${backVersion} on ${backColor}`, traffic);
+        this.#phase('recorded', `deployment ${rollback.id}: the rollback, live`);
         return { headline: `rolled back to ${backVersion} on ${backColor}`, rolledBack: bad.id, deploymentId: rollback.id, color: backColor, previousColor: badColor, version: backVersion, split: target, splitBefore: before };
     }
     /** Deploys the last good version again, with the same engine, recorded as a rollback of the bad one. */

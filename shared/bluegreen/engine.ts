@@ -398,35 +398,40 @@ export class BlueGreen {
       throw new FlowError(`${backColor} (${backVersion}) is not healthy (${probe.last.detail}): an instant rollback would send traffic to it; use mode: redeploy. Nothing was changed`);
     }
     this.#phase('healthy', `${backColor} (${backVersion}) still answers ${this.#o.health.path}`);
-    await records.addStatus(bad.id, { state: 'failure', description: `rolled back to ${backVersion}`, logUrl: context.runUrl });
-    this.#phase('recorded', `deployment ${bad.id} (${bad.payload?.version}) marked failed: rolled back to ${backVersion}`);
-    const rollback = await records.create(context.sha, {
-      environment,
-      payload: buildPayload(context, {
-        version: backVersion,
-        artifact: previous?.payload?.artifact,
-        color: backColor,
-        previousColor: badColor,
-        strategy: 'bluegreen',
-        router: this.#o.router.kind,
-        previousDeploymentId: bad.id,
-        rollbackOf: bad.id,
-      }),
-      description: `rollback of ${bad.id} to ${backVersion}`,
-      productionEnvironment: this.#o.productionEnvironment,
-      transientEnvironment: this.#o.transientEnvironment,
-      requiredContexts: this.#o.requiredContexts,
-    });
-    await this.#progress(rollback.id, `flipping traffic back to ${backColor}`);
+    // Traffic first: in an emergency every second counts, and the records cannot speed up the flip.
     const target = splitFor(backColor, 100);
-    try {
-      await this.#switch(before, target);
-    } catch (error) {
-      await this.#finish(rollback.id, 'failure', `flip back to ${backColor} failed`, `traffic on ${describeSplit(before)}`);
-      throw error;
-    }
+    await this.#switch(before, target);
     if (options.stopFailed) await this.#stopQuietly(badColor, `${bad.payload?.version} was rolled back`);
-    await this.#finish(rollback.id, 'success', `rolled back to ${backVersion} on ${backColor}`, `traffic is all on ${backColor}`);
+    const traffic = `traffic is all on ${backColor} (${backVersion})`;
+    try {
+      await records.addStatus(bad.id, { state: 'failure', description: `rolled back to ${backVersion}`, logUrl: context.runUrl });
+    } catch (error) {
+      throw new FlowError(`${traffic}, but marking deployment ${bad.id} failed was refused: ${errorMessage(error)}`);
+    }
+    this.#phase('recorded', `deployment ${bad.id} (${bad.payload?.version}) marked failed: rolled back to ${backVersion}`);
+    const rollback = await records
+      .create(context.sha, {
+        environment,
+        payload: buildPayload(context, {
+          version: backVersion,
+          artifact: previous?.payload?.artifact,
+          color: backColor,
+          previousColor: badColor,
+          strategy: 'bluegreen',
+          router: this.#o.router.kind,
+          previousDeploymentId: bad.id,
+          rollbackOf: bad.id,
+        }),
+        description: `rollback of ${bad.id} to ${backVersion}`,
+        productionEnvironment: this.#o.productionEnvironment,
+        transientEnvironment: this.#o.transientEnvironment,
+        requiredContexts: this.#o.requiredContexts,
+      })
+      .catch((error: unknown) => {
+        throw new FlowError(`${traffic}, but recording the rollback deployment was refused: ${errorMessage(error)}`);
+      });
+    await this.#finish(rollback.id, 'success', `rolled back to ${backVersion} on ${backColor}`, traffic);
+    this.#phase('recorded', `deployment ${rollback.id}: the rollback, live`);
     return { headline: `rolled back to ${backVersion} on ${backColor}`, rolledBack: bad.id, deploymentId: rollback.id, color: backColor, previousColor: badColor, version: backVersion, split: target, splitBefore: before };
   }
 
