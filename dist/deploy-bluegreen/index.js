@@ -46017,6 +46017,7 @@ function readCommonConfig(inputs, needs) {
         smokeCommand: inputs.string('smoke-command'),
         health,
         watchWindowMs: inputs.duration('post-switch-window', '10s', { min: 0, max: 60 * 60_000 }),
+        drainMs: inputs.duration('drain-time', '5s', { min: 0, max: 60 * 60_000 }),
         ssh: parseSsh(inputs),
         githubToken: inputs.required('github-token'),
         environmentUrl: inputs.url('environment-url') && inputs.string('environment-url'),
@@ -46489,7 +46490,11 @@ class BlueGreen {
         });
         throw new FlowError(`${color} failed ${formatDuration(result.elapsedMs)} after the switch (${result.last.detail}); switched back to ${describeSplit(before)}`);
     }
-    async #stopQuietly(color, why) {
+    async #stopQuietly(color, why, hadTraffic) {
+        if (hadTraffic && this.#o.drainMs > 0) {
+            this.#phase('draining', `${color} for ${formatDuration(this.#o.drainMs)} before it is stopped`);
+            await this.#clock.sleep(this.#o.drainMs);
+        }
         try {
             if (await this.#o.router.stop(color))
                 this.#phase('stopped', `${color} (${why})`);
@@ -46559,7 +46564,7 @@ class BlueGreen {
         catch (error) {
             this.#phase('failed', (0,errors/* errorMessage */.gJ)(error), false);
             if (started)
-                await this.#stopQuietly(color, switched ? 'it failed after the switch' : 'it never got traffic');
+                await this.#stopQuietly(color, switched ? 'it failed after the switch' : 'it never got traffic', switched);
             const traffic = switched ? `traffic back on ${describeSplit(before)}` : `traffic untouched (${describeSplit(before)})`;
             await this.#finish(deployment.id, 'failure', `${input.version} on ${color} failed; ${traffic}`, traffic);
             throw error instanceof errors/* UserError */.yo ? error : new FlowError((0,errors/* errorMessage */.gJ)(error));
@@ -46633,7 +46638,7 @@ class BlueGreen {
             this.#o.log.warning(`deployment ${deployment.id} had no previous color: aborting leaves nothing routed`);
         }
         await this.#switch(before, target);
-        await this.#stopQuietly(color, 'aborted');
+        await this.#stopQuietly(color, 'aborted', before[color] > 0);
         const traffic = previousColor ? `traffic back on ${previousColor}` : 'nothing routed';
         await this.#finish(deployment.id, 'failure', `aborted: ${traffic}`, traffic);
         return { headline: `aborted ${version} on ${color}: ${traffic}`, deploymentId: deployment.id, color: previousColor, previousColor: color, version, split: target, splitBefore: before };
@@ -46720,7 +46725,7 @@ class BlueGreen {
         const target = splitFor(backColor, 100);
         await this.#switch(before, target);
         if (options.stopFailed)
-            await this.#stopQuietly(badColor, `${bad.payload?.version} was rolled back`);
+            await this.#stopQuietly(badColor, `${bad.payload?.version} was rolled back`, true);
         const traffic = `traffic is all on ${backColor} (${backVersion})`;
         try {
             await records.addStatus(bad.id, { state: 'failure', description: `rolled back to ${backVersion}`, logUrl: context.runUrl });

@@ -38,6 +38,7 @@ export interface CommonConfig {
   smokeCommand?: string | undefined;
   health: HealthCheck;
   watchWindowMs: number;
+  drainMs: number;
   haproxy?: { runtime: SocketTarget; backend: string; servers: Record<Color, string>; configPath?: string | undefined; binary: string };
   nginx?: { upstreamFile: string; upstreamName: string; configPath?: string | undefined; prefix?: string | undefined; binary: string; keepalive: number };
   command?: { routeCommand: string; stateCommand?: string | undefined };
@@ -116,6 +117,7 @@ export function readCommonConfig(inputs: Inputs, needs: { startCommand: boolean 
     smokeCommand: inputs.string('smoke-command'),
     health,
     watchWindowMs: inputs.duration('post-switch-window', '10s', { min: 0, max: 60 * 60_000 }),
+    drainMs: inputs.duration('drain-time', '5s', { min: 0, max: 60 * 60_000 }),
     ssh: parseSsh(inputs),
     githubToken: inputs.required('github-token'),
     environmentUrl: inputs.url('environment-url') && inputs.string('environment-url'),

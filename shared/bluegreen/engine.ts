@@ -52,6 +52,8 @@ export interface EngineOptions {
   /** Run where the colors run, with COLOR, VERSION, ADDRESS, ENVIRONMENT; must exit 0. */
   smokeCommand?: string | undefined;
   watchWindowMs: number;
+  /** Wait between taking traffic off a color and stopping it: in-flight requests and old nginx workers finish. */
+  drainMs: number;
   environmentUrl?: string | undefined;
   productionEnvironment?: boolean | undefined;
   transientEnvironment: boolean;
@@ -179,7 +181,11 @@ export class BlueGreen {
     throw new FlowError(`${color} failed ${formatDuration(result.elapsedMs)} after the switch (${result.last.detail}); switched back to ${describeSplit(before)}`);
   }
 
-  async #stopQuietly(color: Color, why: string): Promise<void> {
+  async #stopQuietly(color: Color, why: string, hadTraffic: boolean): Promise<void> {
+    if (hadTraffic && this.#o.drainMs > 0) {
+      this.#phase('draining', `${color} for ${formatDuration(this.#o.drainMs)} before it is stopped`);
+      await this.#clock.sleep(this.#o.drainMs);
+    }
     try {
       if (await this.#o.router.stop(color)) this.#phase('stopped', `${color} (${why})`);
     } catch (error) {
@@ -247,7 +253,7 @@ export class BlueGreen {
       await this.#watch(color, before);
     } catch (error) {
       this.#phase('failed', errorMessage(error), false);
-      if (started) await this.#stopQuietly(color, switched ? 'it failed after the switch' : 'it never got traffic');
+      if (started) await this.#stopQuietly(color, switched ? 'it failed after the switch' : 'it never got traffic', switched);
       const traffic = switched ? `traffic back on ${describeSplit(before)}` : `traffic untouched (${describeSplit(before)})`;
       await this.#finish(deployment.id, 'failure', `${input.version} on ${color} failed; ${traffic}`, traffic);
       throw error instanceof UserError ? error : new FlowError(errorMessage(error));
@@ -317,7 +323,7 @@ export class BlueGreen {
       this.#o.log.warning(`deployment ${deployment.id} had no previous color: aborting leaves nothing routed`);
     }
     await this.#switch(before, target);
-    await this.#stopQuietly(color, 'aborted');
+    await this.#stopQuietly(color, 'aborted', before[color] > 0);
     const traffic = previousColor ? `traffic back on ${previousColor}` : 'nothing routed';
     await this.#finish(deployment.id, 'failure', `aborted: ${traffic}`, traffic);
     return { headline: `aborted ${version} on ${color}: ${traffic}`, deploymentId: deployment.id, color: previousColor, previousColor: color, version, split: target, splitBefore: before };
@@ -401,7 +407,7 @@ export class BlueGreen {
     // Traffic first: in an emergency every second counts, and the records cannot speed up the flip.
     const target = splitFor(backColor, 100);
     await this.#switch(before, target);
-    if (options.stopFailed) await this.#stopQuietly(badColor, `${bad.payload?.version} was rolled back`);
+    if (options.stopFailed) await this.#stopQuietly(badColor, `${bad.payload?.version} was rolled back`, true);
     const traffic = `traffic is all on ${backColor} (${backVersion})`;
     try {
       await records.addStatus(bad.id, { state: 'failure', description: `rolled back to ${backVersion}`, logUrl: context.runUrl });

@@ -1,22 +1,25 @@
 /**
- * npm run bench: what every job pays for each action before it does anything.
- * - bundle size on disk (each job downloads the whole repository, every bundle included)
- * - cold start: spawn to exit on a small valid input, as a ratio to `node -e 0` measured in the
- *   same run, the two interleaved so machine noise hits both alike.
- * Reference point (measured by hand on this machine kind): actions/cache's restore bundle is
- * 3.1 MB and starts in about 3.1x bare node.
+ * npm run bench              everything below
+ * npm run bench -- startup   bundle size and cold start only
+ * npm run bench -- switch    the blue-green switch under load only
+ *
+ * Startup: what every job pays for each action before it does anything. Bundle size on disk (each
+ * job downloads the whole repository, every bundle included) and cold start: spawn to exit on a
+ * small valid input, as a ratio to `node -e 0` measured in the same run, the two interleaved so
+ * machine noise hits both alike. Reference point (by hand, this machine kind): actions/cache's
+ * restore bundle is 3.1 MB and starts in about 3.1x bare node.
+ *
+ * Switch: see switch-load.ts.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_TOKEN, GitHubDouble } from '../doubles/github/server.ts';
 import { ActionHarness, ROOT, type RunOptions } from '../harness/run-action.ts';
+import { benchSwitchUnderLoad, SWITCH_HEADER } from './switch-load.ts';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 15);
-
-/** A small valid input per action: one that finishes without any network. */
-const SMALL_INPUTS: Record<string, RunOptions> = {
-  notify: { inputs: { status: 'success', environment: 'production', version: 'v1.0.0', channels: 'summary', 'github-token': '' } },
-};
+const only = process.argv[2];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -37,36 +40,61 @@ function folderBytes(folder: string): number {
   return readdirSync(folder).reduce((sum, name) => sum + statSync(join(folder, name)).size, 0);
 }
 
-const harness = new ActionHarness();
-const rows: string[][] = [];
-try {
-  for (const [action, options] of Object.entries(SMALL_INPUTS)) {
-    const bundle = join(ROOT, 'dist', action, 'index.js');
-    const actionMs: number[] = [];
-    const nodeMs: number[] = [];
-    await harness.run(action, options); // warm the file cache once, as a runner's disk would be
-    for (let run = 0; run < RUNS; run++) {
-      nodeMs.push(await bareNode());
-      const { main } = await harness.run(action, options);
-      if (main.exitCode !== 0) throw new Error(`${action} failed on its bench input:\n${main.log}`);
-      actionMs.push(main.durationMs);
-    }
-    const ratio = median(actionMs) / median(nodeMs);
-    rows.push([
-      action,
-      `${(statSync(bundle).size / 1e6).toFixed(2)} MB`,
-      `${(folderBytes(join(ROOT, 'dist', action)) / 1e6).toFixed(2)} MB`,
-      `${median(actionMs).toFixed(0)} ms`,
-      `${median(nodeMs).toFixed(0)} ms`,
-      `${ratio.toFixed(2)}x`,
-    ]);
-  }
-} finally {
-  harness.cleanup();
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 
-const header = ['bundle', 'index.js', 'dist folder', 'cold start (median)', '`node -e 0` (median)', 'ratio'];
-console.log(`Node ${process.version}, ${RUNS} interleaved runs each\n`);
-console.log(`| ${header.join(' | ')} |\n| ${header.map(() => '---').join(' | ')} |`);
-for (const row of rows) console.log(`| ${row.join(' | ')} |`);
-console.log('| actions/cache restore (reference, by hand) | 3.1 MB | | | | about 3.1x |');
+async function benchStartup(): Promise<string> {
+  const github = await new GitHubDouble().start();
+  // rollback's small input: the newest deployment is already a rollback, so it has nothing to do.
+  const bad = github.seedDeployment({ environment: 'production', payload: { deployActions: 1, version: 'v2', color: 'green', previousColor: 'blue', strategy: 'bluegreen', runId: 1 }, states: ['success', 'failure'] });
+  github.seedDeployment({ environment: 'production', payload: { deployActions: 1, version: 'v1', color: 'blue', previousColor: 'green', strategy: 'bluegreen', rollbackOf: bad.id, runId: 2 }, states: ['success'] });
+  const router = { router: 'command', 'blue-address': '127.0.0.1:1', 'green-address': '127.0.0.1:2', 'route-command': 'true', 'state-command': 'echo blue=100 green=0' };
+  const github_ = { apiUrl: github.apiUrl, token: DEFAULT_TOKEN };
+  const smallInputs: Record<string, RunOptions> = {
+    notify: { inputs: { status: 'success', environment: 'production', version: 'v1.0.0', channels: 'summary', 'github-token': '' } },
+    'deploy-bluegreen': { inputs: { environment: 'production', action: 'cleanup', ...router }, github: github_ },
+    rollback: { inputs: { environment: 'production', ...router }, github: github_ },
+  };
+  const harness = new ActionHarness();
+  const rows: string[][] = [];
+  try {
+    for (const [action, options] of Object.entries(smallInputs)) {
+      const dist = join(ROOT, 'dist', action);
+      const actionMs: number[] = [];
+      const nodeMs: number[] = [];
+      await harness.run(action, options); // warm the file cache once, as a runner's disk would be
+      for (let run = 0; run < RUNS; run++) {
+        nodeMs.push(await bareNode());
+        const { main } = await harness.run(action, options);
+        if (main.exitCode !== 0) throw new Error(`${action} failed on its bench input:\n${main.log}`);
+        actionMs.push(main.durationMs);
+      }
+      const lazy = readdirSync(dist).filter((file) => file.endsWith('.js') && file !== 'index.js');
+      rows.push([
+        action,
+        `${(statSync(join(dist, 'index.js')).size / 1e6).toFixed(2)} MB`,
+        `${(folderBytes(dist) / 1e6).toFixed(2)} MB${lazy.length > 0 ? ' (SSH code in a lazy chunk)' : ''}`,
+        `${median(actionMs).toFixed(0)} ms`,
+        `${median(nodeMs).toFixed(0)} ms`,
+        `${(median(actionMs) / median(nodeMs)).toFixed(2)}x`,
+      ]);
+    }
+  } finally {
+    harness.cleanup();
+    await github.stop();
+  }
+  rows.push(['actions/cache restore (reference, by hand)', '3.1 MB', '', '', '', 'about 3.1x']);
+  return table(['bundle', 'index.js', 'dist folder', 'cold start (median)', '`node -e 0` (median)', 'ratio'], rows);
+}
+
+console.log(`Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+if (!only || only === 'startup') {
+  console.log(`Bundle size and cold start (${RUNS} interleaved runs each):\n`);
+  console.log(await benchStartup());
+  console.log('');
+}
+if (!only || only === 'switch') {
+  console.log('Blue-green switch and instant rollback under continuous keep-alive load:\n');
+  console.log(table(SWITCH_HEADER, await benchSwitchUnderLoad()));
+}

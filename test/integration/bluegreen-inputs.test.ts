@@ -55,6 +55,7 @@ const deployCases: Array<[string, Record<string, string>, string]> = [
   ['health-successes', { 'health-successes': '0' }, 'input "health-successes": "0"'],
   ['health-interval', { 'health-interval': 'soon' }, 'input "health-interval": "soon"'],
   ['post-switch-window', { 'post-switch-window': '-1s' }, 'input "post-switch-window": "-1s"'],
+  ['drain-time', { 'drain-time': 'a while' }, 'input "drain-time": "a while"'],
   ['keep-previous', { 'keep-previous': 'forever' }, 'input "keep-previous": "forever"'],
   ['lock-timeout', { 'lock-timeout': '10s' }, 'input "lock-timeout": "10s" is not accepted; expected a number of seconds, or a duration such as 500ms, 30s, 5m, 1h30m, between 1m and 1d'],
   ['deployment-id', { 'deployment-id': 'latest' }, 'input "deployment-id": "latest"'],

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Stage } from './bluegreen-stage.ts';
+import { Stage } from '../sandbox/stage.ts';
 
 /**
  * deploy-bluegreen through its bundle, against real HAProxy and nginx with the sample service behind

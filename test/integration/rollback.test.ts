@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { Stage } from './bluegreen-stage.ts';
+import { Stage } from '../sandbox/stage.ts';
 
 /** rollback through its bundle against real HAProxy, records checked in the GitHub double. */
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startSshd, type Sshd } from '../sandbox/servers.ts';
-import { Stage } from './bluegreen-stage.ts';
+import { Stage } from '../sandbox/stage.ts';
 
 /**
  * The routers on a remote host over SSH, against a real OpenSSH server: key auth, the host key

@@ -10,14 +10,11 @@
  * root (and says so), else prints the command and exits 1.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SlackDouble } from '../doubles/chat.ts';
-import { DEFAULT_TOKEN, GitHubDouble } from '../doubles/github/server.ts';
-import { ActionHarness, type StepResult } from '../harness/run-action.ts';
-import { perSecond, startLoad } from './load.ts';
-import { freePort, serviceCommands, startHaproxy, which } from './servers.ts';
+import { perSecond } from './load.ts';
+import { switchScenario } from './scenario.ts';
+import { which } from './servers.ts';
+import { Stage } from './stage.ts';
 
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 const section = (title: string) => console.log(`\n${bold(`== ${title} ==`)}`);
@@ -46,38 +43,13 @@ const note = (line: string) => {
   console.log(`${at()}  ${line}`);
 };
 
-const dir = mkdtempSync(join(tmpdir(), 'deploy-actions-demo-'));
-const ports = { blue: await freePort(), green: await freePort() };
-const commands = serviceCommands(dir);
-const github = await new GitHubDouble().start();
+const stage = await Stage.create('haproxy');
 const slack = await new SlackDouble().start();
-const haproxy = await startHaproxy({ colors: ports, weights: { blue: 0, green: 0 } });
-const harness = new ActionHarness();
+stage.routerInputs['environment-url'] = stage.url;
 let slackRef = { ts: '', channel: '#deploys' };
 
-async function step(action: 'deploy-bluegreen' | 'rollback' | 'notify', inputs: Record<string, string>, runId: string): Promise<StepResult> {
-  const router = {
-    router: 'haproxy',
-    'haproxy-runtime-api': haproxy.runtime,
-    'haproxy-config': haproxy.configPath,
-    'start-command': commands.start,
-    'stop-command': commands.stop,
-    'health-interval': '250ms',
-    'health-successes': '3',
-    'post-switch-window': '3s',
-    'environment-url': haproxy.url,
-  };
-  const { main } = await harness.run(action, {
-    inputs: { environment: 'production', ...(action === 'notify' ? {} : router), ...inputs },
-    github: { apiUrl: github.apiUrl, token: DEFAULT_TOKEN, runId },
-  });
-  if (main.exitCode !== 0) throw new Error(`${action} failed:\n${main.log}`);
-  return main;
-}
-
 async function tell(status: string, version: string, runId: string): Promise<void> {
-  const main = await step(
-    'notify',
+  const main = await stage.notify(
     {
       status,
       version,
@@ -87,45 +59,34 @@ async function tell(status: string, version: string, runId: string): Promise<voi
       'slack-channel': slackRef.channel,
       ...(slackRef.ts ? { 'slack-ts': slackRef.ts } : {}),
     },
-    runId,
+    { runId },
   );
+  if (main.exitCode !== 0) throw new Error(`notify failed:\n${main.log}`);
   slackRef = { ts: main.outputs['slack-ts'] ?? '', channel: main.outputs['slack-channel-id'] ?? slackRef.channel };
   note(`notify ${status}: Slack message ${slackRef.ts} ${main.log.includes('updated') ? 'edited' : 'posted'}`);
 }
 
-const summaries: Array<[string, string]> = [];
+const RUNS = { v1: '101', v2: '102', rollback: '103' } as const;
 try {
   section('Deploying v1, then v2 under load, then rolling back');
-  console.log(`HAProxy on ${haproxy.url} (runtime API ${haproxy.runtime}); blue on :${ports.blue}, green on :${ports.green}`);
-
-  await tell('in_progress', 'v1', '101');
-  const v1 = await step('deploy-bluegreen', { version: 'v1' }, '101');
-  note(`deploy-bluegreen v1: ${v1.outputs['color']} takes ${v1.outputs['traffic-percent']}% (deployment ${v1.outputs['deployment-id']})`);
-  await tell('success', 'v1', '101');
-
-  const load = startLoad(haproxy.url, 16);
-  note('load started: 16 keep-alive connections, back to back');
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-
-  slackRef = { ts: '', channel: '#deploys' };
-  await tell('in_progress', 'v2', '102');
-  const deployStart = Date.now();
-  const v2 = await step('deploy-bluegreen', { version: 'v2' }, '102');
-  const v2All = load.firstAllFrom('v2', deployStart);
-  note(`deploy-bluegreen v2: ${v2.outputs['color']} takes ${v2.outputs['traffic-percent']}%; every answer from v2 by ${v2All ? `t+${((v2All - started) / 1000).toFixed(1)}s` : '(not yet)'}`);
-  summaries.push(['deploy-bluegreen v2', v2.summary]);
-  await tell('success', 'v2', '102');
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-
-  const rollbackStart = Date.now();
-  const back = await step('rollback', { mode: 'instant' }, '103');
-  const v1All = load.firstAllFrom('v1', rollbackStart);
-  note(`rollback instant: back to ${back.outputs['version']} on ${back.outputs['color']}, every answer from v1 ${v1All ? `${v1All - rollbackStart} ms after the rollback started` : '(not yet)'}`);
-  summaries.push(['rollback', back.summary]);
-  await tell('rolled_back', 'v2', '103');
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const stats = await load.stop();
-  note('load stopped');
+  console.log(`HAProxy on ${stage.url} (runtime API ${stage.haproxy?.runtime}); blue on :${stage.ports.blue}, green on :${stage.ports.green}`);
+  const result = await switchScenario(stage, {
+    note,
+    before: async (step) => {
+      if (step === 'v2') slackRef = { ts: '', channel: '#deploys' };
+      if (step !== 'rollback') await tell('in_progress', step, RUNS[step]);
+    },
+    after: async (step, main) => {
+      if (step === 'rollback') {
+        note(`rollback instant: back to ${main.outputs['version']} on ${main.outputs['color']}`);
+        await tell('rolled_back', 'v2', RUNS.rollback);
+        return;
+      }
+      note(`deploy-bluegreen ${step}: ${main.outputs['color']} takes ${main.outputs['traffic-percent']}% (deployment ${main.outputs['deployment-id']})`);
+      await tell('success', step, RUNS[step]);
+    },
+  });
+  const { stats } = result;
 
   section('What the load saw, per second since it started');
   for (const { second, versions } of perSecond(stats)) {
@@ -141,14 +102,17 @@ try {
     `  ${stats.requests} requests in ${seconds.toFixed(1)}s (${Math.round(stats.requests / seconds)}/s): ${stats.non2xx} non-2xx, ` +
       `${stats.connectionErrors} connection errors, ${stats.userVisibleFailures} failures a browser would have shown`,
   );
+  console.log(`  switch to v2 as clients saw it: ${result.switchMs ?? '?'} ms from the first v2 answer to all answers from v2 (100 ms buckets)`);
+  console.log(`  instant rollback: all answers from v1 ${result.rollbackMs ?? '?'} ms after the rollback step started`);
+  console.log(`  GitHub REST calls of the v2 deploy: ${result.deployApiCalls}`);
 
-  for (const [title, summary] of summaries) {
-    section(`Job summary: ${title}`);
-    console.log(summary.replace(/^/gm, '  '));
-  }
+  section('Job summary: deploy-bluegreen v2');
+  console.log(result.steps.v2.summary.replace(/^/gm, '  '));
+  section('Job summary: rollback');
+  console.log(result.steps.rollback.summary.replace(/^/gm, '  '));
 
   section('GitHub deployment records (production)');
-  for (const deployment of github.deployments) {
+  for (const deployment of stage.github.deployments) {
     const payload = deployment.payload as Record<string, unknown>;
     console.log(`  deployment ${deployment.id}: ${payload['version']} on ${payload['color']}${payload['rollbackOf'] ? ` (rollback of ${payload['rollbackOf']})` : ''}`);
     for (const status of deployment.statuses) console.log(`    ${status.createdAt} ${status.state.padEnd(11)} ${status.description}`);
@@ -159,12 +123,9 @@ try {
 
   section('Timeline');
   for (const line of timeline) console.log(`  ${line}`);
-  const violations = [...github.violations, ...github.rejected, ...slack.violations];
+  const violations = [...stage.github.violations, ...stage.github.rejected, ...slack.violations];
   section(violations.length === 0 ? 'GitHub and Slack accepted every request.' : `Refused: ${violations.join('; ')}`);
   process.exitCode = violations.length === 0 && stats.userVisibleFailures === 0 ? 0 : 1;
 } finally {
-  spawnSync('sh', ['-c', `${commands.stop.replace(/\$COLOR/g, 'blue')}; ${commands.stop.replace(/\$COLOR/g, 'green')}`]);
-  harness.cleanup();
-  await Promise.all([haproxy.stop(), github.stop(), slack.stop()]);
-  rmSync(dir, { recursive: true, force: true });
+  await Promise.all([stage.stop(), slack.stop()]);
 }

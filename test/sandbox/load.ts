@@ -24,8 +24,8 @@ export interface LoadStats {
 export interface Load {
   stats: LoadStats;
   stop(): Promise<LoadStats>;
-  /** Resolves at the first moment from `since` after which every answer came from `version`. */
-  firstAllFrom(version: string, since: number): number | undefined;
+  /** The first moment from `since` after which every answer (until `until`) came from `version`. */
+  firstAllFrom(version: string, since: number, until?: number): number | undefined;
 }
 
 const BUCKET_MS = 100;
@@ -48,6 +48,7 @@ function once(agent: Agent, url: URL): Promise<{ status: number; body: string }>
 export function startLoad(target: string, connections = 16): Load {
   const url = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const retryAgent = new Agent({ keepAlive: false });
   const stats: LoadStats = { requests: 0, ok: 0, non2xx: 0, connectionErrors: 0, userVisibleFailures: 0, buckets: new Map(), startedAt: Date.now(), endedAt: 0 };
   let running = true;
 
@@ -67,7 +68,8 @@ export function startLoad(target: string, connections = 16): Load {
       } catch {
         stats.connectionErrors += 1;
         try {
-          answer = await once(agent, url);
+          // Browsers retry an idempotent request that failed on a reused connection on a new one.
+          answer = await once(retryAgent, url);
         } catch {
           stats.userVisibleFailures += 1;
           record('error');
@@ -92,12 +94,14 @@ export function startLoad(target: string, connections = 16): Load {
       running = false;
       await Promise.all(loops);
       agent.destroy();
+      retryAgent.destroy();
       stats.endedAt = Date.now();
       return stats;
     },
-    firstAllFrom(version, since) {
+    firstAllFrom(version, since, until = Number.POSITIVE_INFINITY) {
       const start = Math.floor((since - stats.startedAt) / BUCKET_MS) * BUCKET_MS;
-      const buckets = [...stats.buckets.entries()].filter(([at]) => at >= start).sort((a, b) => a[0] - b[0]);
+      const end = until - stats.startedAt;
+      const buckets = [...stats.buckets.entries()].filter(([at]) => at >= start && at + BUCKET_MS <= end).sort((a, b) => a[0] - b[0]);
       for (let index = 0; index < buckets.length; index++) {
         const rest = buckets.slice(index);
         if (rest.every(([, versions]) => versions.size === 1 && versions.has(version))) return stats.startedAt + (buckets[index]?.[0] ?? 0);

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TOKEN, GitHubDouble } from '../doubles/github/server.ts';
 import { ActionHarness, type StepResult } from '../harness/run-action.ts';
-import { freePort, serviceCommands, startHaproxy, startNginx, type Haproxy, type Nginx } from '../sandbox/servers.ts';
+import { freePort, serviceCommands, startHaproxy, startNginx, type Haproxy, type Nginx } from './servers.ts';
 
 /**
- * A stage for blue-green tests: the GitHub double, a real router (HAProxy or nginx from Debian), two
- * free ports for the colors, and the sample service started and stopped by the action's own
- * start-command and stop-command.
+ * A stage for blue-green runs (tests, the demo, the benchmark): the GitHub double, a real router
+ * (HAProxy or nginx from Debian) or the command router, two free ports for the colors, and the sample
+ * service started and stopped by the action's own start-command and stop-command.
  */
 
 export const FAST_HEALTH = {
@@ -16,6 +16,7 @@ export const FAST_HEALTH = {
   'health-successes': '2',
   'health-timeout': '10s',
   'post-switch-window': '1s',
+  'drain-time': '500ms',
 };
 
 export class Stage {
@@ -82,6 +83,15 @@ export class Stage {
         ...FAST_HEALTH,
         ...inputs,
       },
+      github: { apiUrl: this.github.apiUrl, token: DEFAULT_TOKEN, runId: options.runId ?? '4242' },
+    });
+    return main;
+  }
+
+  /** notify, against this stage's GitHub double (its own inputs only: notify has no router). */
+  async notify(inputs: Record<string, string>, options: { runId?: string } = {}): Promise<StepResult> {
+    const { main } = await this.harness.run('notify', {
+      inputs: { environment: 'production', ...inputs },
       github: { apiUrl: this.github.apiUrl, token: DEFAULT_TOKEN, runId: options.runId ?? '4242' },
     });
     return main;
