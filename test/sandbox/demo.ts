@@ -9,31 +9,21 @@
  * HAProxy comes from Debian: when it is missing, the demo installs it with apt-get if it runs as
  * root (and says so), else prints the command and exits 1.
  */
-import { spawnSync } from 'node:child_process';
 import { SlackDouble } from '../doubles/chat.ts';
 import { perSecond } from './load.ts';
 import { switchScenario } from './scenario.ts';
-import { which } from './servers.ts';
+import { ensurePackages } from './requirements.ts';
 import { Stage } from './stage.ts';
 
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 const section = (title: string) => console.log(`\n${bold(`== ${title} ==`)}`);
 
-function ensureInstalled(program: string, debianPackage: string): void {
-  if (which(program)) return;
-  const command = ['apt-get', 'install', '-y', '--no-install-recommends', debianPackage];
-  if (process.getuid?.() !== 0) {
-    console.error(`${program} is missing. Install it, then run the demo again:\n  sudo apt-get update && sudo ${command.join(' ')}`);
-    process.exit(1);
-  }
-  console.log(`${program} is missing: installing the Debian package ${debianPackage} with apt-get (running as root).`);
-  for (const args of [['update', '-qq'], command.slice(1)]) {
-    const result = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (result.status !== 0) process.exit(1);
-  }
+try {
+  ensurePackages('demo');
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
 }
-
-ensureInstalled('haproxy', 'haproxy');
 
 const started = Date.now();
 const at = () => `t+${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
