@@ -16,6 +16,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TOKEN, GitHubDouble } from '../doubles/github/server.ts';
 import { ActionHarness, ROOT, type RunOptions } from '../harness/run-action.ts';
+import { ensurePackages } from '../sandbox/requirements.ts';
 import { benchSwitchUnderLoad, SWITCH_HEADER } from './switch-load.ts';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 15);
@@ -88,6 +89,7 @@ async function benchStartup(): Promise<string> {
   return table(['bundle', 'index.js', 'dist folder', 'cold start (median)', '`node -e 0` (median)', 'ratio'], rows);
 }
 
+ensurePackages('bench');
 console.log(`Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
 if (!only || only === 'startup') {
   console.log(`Bundle size and cold start (${RUNS} interleaved runs each):\n`);
