@@ -1,11 +1,22 @@
 import * as core from '@actions/core';
 
+const USER_ERROR = Symbol.for('deploy-actions.user-error');
+
 /**
  * A problem the user can fix (a bad input, a missing permission, a refused request).
  * It is reported as one readable line; its stack is noise to the user and is not printed.
+ *
+ * Branded, not only classed: the Kubernetes and SSH code run from bundles of their own, each with its
+ * own copy of this class, and their errors must still read as the user's problem.
  */
 export class UserError extends Error {
   override name = 'UserError';
+  readonly [USER_ERROR] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== UserError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[USER_ERROR] === true;
+  }
 }
 
 /** An input that failed validation: the message names the input, the value and what is accepted. */

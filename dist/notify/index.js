@@ -42493,12 +42493,22 @@ function getIDToken(aud) {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/errors.js
 
+const USER_ERROR = Symbol.for('deploy-actions.user-error');
 /**
  * A problem the user can fix (a bad input, a missing permission, a refused request).
  * It is reported as one readable line; its stack is noise to the user and is not printed.
+ *
+ * Branded, not only classed: the Kubernetes and SSH code run from bundles of their own, each with its
+ * own copy of this class, and their errors must still read as the user's problem.
  */
 class UserError extends Error {
     name = 'UserError';
+    [USER_ERROR] = true;
+    static [Symbol.hasInstance](value) {
+        if (this !== UserError)
+            return Function.prototype[Symbol.hasInstance].call(this, value);
+        return typeof value === 'object' && value !== null && value[USER_ERROR] === true;
+    }
 }
 /** An input that failed validation: the message names the input, the value and what is accepted. */
 class InputError extends UserError {

@@ -42,6 +42,18 @@ export interface CommonConfig {
   haproxy?: { runtime: SocketTarget; backend: string; servers: Record<Color, string>; configPath?: string | undefined; binary: string };
   nginx?: { upstreamFile: string; upstreamName: string; configPath?: string | undefined; prefix?: string | undefined; binary: string; keepalive: number };
   command?: { routeCommand: string; stateCommand?: string | undefined };
+  kubernetes?: {
+    kubeconfig: string;
+    namespace?: string | undefined;
+    manifests: string;
+    name: string;
+    container?: string | undefined;
+    service: string;
+    previewService?: string | undefined;
+    httpRoute?: string | undefined;
+    previewUrl?: string | undefined;
+    rolloutTimeoutMs: number;
+  };
   ssh?: SshSpec | undefined;
   githubToken: string;
   environmentUrl?: string | undefined;
@@ -162,7 +174,24 @@ export function readCommonConfig(inputs: Inputs, needs: { startCommand: boolean 
     config.command = { routeCommand: inputs.required('route-command'), stateCommand: inputs.string('state-command') };
   }
   if (router === 'kubernetes') {
-    throw new InputError('router', '"kubernetes" is not available in this version yet; use haproxy, nginx or command');
+    const dns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+    const name = (input: string, required: boolean) => {
+      const value = required ? inputs.required(input) : inputs.string(input);
+      if (value !== undefined && (!dns.test(value) || value.length > 63)) inputs.fail(input, value, 'a Kubernetes name (lower-case letters, digits and -, at most 63)');
+      return value;
+    };
+    config.kubernetes = {
+      kubeconfig: inputs.required('kubeconfig'),
+      namespace: name('kubernetes-namespace', false),
+      manifests: inputs.required('kubernetes-manifests'),
+      name: name('kubernetes-name', true) as string,
+      container: inputs.string('kubernetes-container'),
+      service: name('kubernetes-service', true) as string,
+      previewService: name('kubernetes-preview-service', false),
+      httpRoute: name('kubernetes-http-route', false),
+      previewUrl: inputs.url('kubernetes-preview-url') && inputs.string('kubernetes-preview-url'),
+      rolloutTimeoutMs: inputs.duration('kubernetes-rollout-timeout', '10m', { min: 5000, max: 6 * 3_600_000 }),
+    };
   }
   return config;
 }
@@ -190,17 +219,32 @@ export async function recordedSplit(records: DeploymentRecords, environment: str
   return { blue: 0, green: 0 };
 }
 
+/**
+ * The SSH and Kubernetes code are bundles of their own (dist/ssh/, dist/kubernetes/), shared by
+ * deploy-bluegreen and rollback and loaded only when a run needs them: the Kubernetes client alone is
+ * megabytes that most users never need. From source (tests, scripts) the modules load directly.
+ */
+export async function loadLibrary<T>(name: 'ssh' | 'kubernetes', source: string): Promise<T> {
+  const here = import.meta.url;
+  const url = here.endsWith('.ts') ? new URL(source, here) : new URL(`../${name}/index.js`, here);
+  return (await import(/* webpackIgnore: true */ url.href)) as T;
+}
+
 export async function openHost(ssh: SshSpec | undefined): Promise<Host> {
   if (!ssh) return new LocalHost();
   // ssh2's Emscripten-built poly1305 reads __dirname (only to name a script folder: its wasm is
-  // inlined); ES modules have none, so it is defined before the lazily loaded SSH code runs.
+  // inlined); ES modules have none, so it is defined before the SSH code runs.
   const scope = globalThis as { __dirname?: string };
   scope.__dirname ??= dirname(fileURLToPath(import.meta.url));
-  const { SshHost } = await import('./ssh.ts');
+  const { SshHost } = await loadLibrary<typeof import('./ssh.ts')>('ssh', './ssh.ts');
   return SshHost.connect(ssh);
 }
 
 export async function createRouter(config: CommonConfig, records: DeploymentRecords): Promise<Router> {
+  if (config.router === 'kubernetes') {
+    const { KubernetesRouter } = await loadLibrary<typeof import('./routers/kubernetes.ts')>('kubernetes', './routers/kubernetes.ts');
+    return new KubernetesRouter({ ...(config.kubernetes as NonNullable<CommonConfig['kubernetes']>), environment: config.environment });
+  }
   const host = await openHost(config.ssh);
   const hosted = { host, environment: config.environment, addresses: config.addresses, startCommand: config.startCommand, stopCommand: config.stopCommand };
   switch (config.router) {

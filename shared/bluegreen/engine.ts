@@ -239,11 +239,12 @@ export class BlueGreen {
     await this.#progress(deployment.id, `starting ${input.version} on ${color}`);
 
     const target = splitFor(color, percent);
-    let started = false;
+    // Set before start: a start that fails half-way (a rollout that stalls) still leaves things to stop.
+    let startAttempted = false;
     let switched = false;
     try {
+      startAttempted = true;
       await this.#o.router.start(color, input.version, input.artifact);
-      started = true;
       this.#phase('started', `${input.version} on ${color}`);
       await this.#progress(deployment.id, `${input.version} started on ${color}`);
       await this.#gate(color, input.version);
@@ -253,7 +254,7 @@ export class BlueGreen {
       await this.#watch(color, before);
     } catch (error) {
       this.#phase('failed', errorMessage(error), false);
-      if (started) await this.#stopQuietly(color, switched ? 'it failed after the switch' : 'it never got traffic', switched);
+      if (startAttempted) await this.#stopQuietly(color, switched ? 'it failed after the switch' : 'it never got traffic', switched);
       const traffic = switched ? `traffic back on ${describeSplit(before)}` : `traffic untouched (${describeSplit(before)})`;
       await this.#finish(deployment.id, 'failure', `${input.version} on ${color} failed; ${traffic}`, traffic);
       throw error instanceof UserError ? error : new FlowError(errorMessage(error));

@@ -81,13 +81,23 @@ export interface Router {
   close(): Promise<void>;
 }
 
-/** A refused or failed routing step; `restored` tells whether the previous split is back in force. */
+const ROUTER_ERROR = Symbol.for('deploy-actions.router-error');
+
+/**
+ * A refused or failed routing step; `restored` tells whether the previous split is back in force.
+ * Branded like UserError: routers loaded from their own bundles throw their own copy of the class.
+ */
 export class RouterError extends Error {
   override name = 'RouterError';
   readonly restored: boolean;
+  readonly [ROUTER_ERROR] = true;
 
   constructor(message: string, restored: boolean) {
     super(message);
     this.restored = restored;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ROUTER_ERROR] === true;
   }
 }

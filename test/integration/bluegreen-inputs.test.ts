@@ -35,7 +35,11 @@ const base = () => ({
 const deployCases: Array<[string, Record<string, string>, string]> = [
   ['router missing', { router: '' }, 'input "router": is required but was not set; expected one of haproxy, nginx, kubernetes, command'],
   ['router unknown', { router: 'traefik' }, 'input "router": "traefik" is not accepted; expected one of haproxy, nginx, kubernetes, command'],
-  ['router kubernetes (not yet)', { router: 'kubernetes' }, 'input "router": "kubernetes" is not available in this version yet'],
+  ['kubeconfig', { router: 'kubernetes' }, 'input "kubeconfig": is required'],
+  ['kubernetes-name', { router: 'kubernetes', kubeconfig: '{}', 'kubernetes-manifests': 'k8s/app.yml', 'kubernetes-name': 'My_App' }, 'input "kubernetes-name": "My_App" is not accepted; expected a Kubernetes name'],
+  ['artifact with kubernetes', { router: 'kubernetes', kubeconfig: '{}', 'kubernetes-manifests': 'k8s/app.yml', 'kubernetes-name': 'shop', 'kubernetes-service': 'web' }, 'input "artifact": is required with router kubernetes'],
+  ['canary without an HTTPRoute', { router: 'kubernetes', kubeconfig: '{}', 'kubernetes-manifests': 'k8s/app.yml', 'kubernetes-name': 'shop', 'kubernetes-service': 'web', artifact: 'app:2', 'traffic-percent': '10' }, 'input "traffic-percent": "10" is not accepted; expected 100 with router kubernetes unless kubernetes-http-route is set'],
+  ['kubeconfig unreadable', { router: 'kubernetes', kubeconfig: 'not: [a kubeconfig', 'kubernetes-manifests': 'k8s/app.yml', 'kubernetes-name': 'shop', 'kubernetes-service': 'web', artifact: 'app:2' }, 'input "kubeconfig": '],
   ['action', { action: 'rollout' }, 'input "action": "rollout" is not accepted; expected one of deploy, shift, promote, abort, cleanup'],
   ['version', { version: '' }, 'input "version": is required for action: deploy'],
   ['start-command', { 'start-command': '' }, 'input "start-command": is required with router haproxy'],
@@ -76,6 +80,7 @@ const rollbackCases: Array<[string, Record<string, string>, string]> = [
   ['max-deployments', { 'max-deployments': '0' }, 'input "max-deployments": "0"'],
   ['redeploy without start-command', { mode: 'redeploy', 'start-command': '' }, 'input "start-command": is required with router haproxy'],
   ['router', { router: 'envoy' }, 'input "router": "envoy" is not accepted'],
+  ['kubernetes-service', { router: 'kubernetes', kubeconfig: '{}', 'kubernetes-manifests': 'k8s/app.yml', 'kubernetes-name': 'shop' }, 'input "kubernetes-service": is required'],
 ];
 
 async function expectRefused(action: 'deploy-bluegreen' | 'rollback', inputs: Record<string, string>, message: string): Promise<void> {

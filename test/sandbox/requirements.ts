@@ -14,6 +14,7 @@ export const PROGRAMS: Record<string, { package: string; neededBy: Array<'test' 
   sshd: { package: 'openssh-server', neededBy: ['test', 'bench'] },
   'ssh-keygen': { package: 'openssh-client', neededBy: ['test', 'bench'] },
   pkill: { package: 'procps', neededBy: ['test', 'bench'] },
+  openssl: { package: 'openssl', neededBy: ['test'] },
   wrk: { package: 'wrk', neededBy: ['bench'] },
 };
 

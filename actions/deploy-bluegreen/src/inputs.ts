@@ -32,6 +32,12 @@ export function readConfig(source: InputSource = runnerInputs): { config: Deploy
     keepPreviousMs: inputs.duration('keep-previous', '1h', { min: 0, max: 90 * 24 * 3_600_000 }),
   };
   if (action === 'deploy' && !config.version) throw new InputError('version', 'is required for action: deploy (the tag, digest or build number being deployed)');
+  if (action === 'deploy' && config.router === 'kubernetes' && !config.artifact) {
+    throw new InputError('artifact', 'is required with router kubernetes: the image to deploy (ghcr.io/acme/app:1.4.0 or a digest)');
+  }
+  if (config.router === 'kubernetes' && !config.kubernetes?.httpRoute && config.trafficPercent < 100 && (action === 'deploy' || action === 'shift')) {
+    inputs.fail('traffic-percent', String(trafficPercent), '100 with router kubernetes unless kubernetes-http-route is set: a Service selector sends all traffic to one color');
+  }
   if (action === 'promote' && inputs.isSet('traffic-percent') && trafficPercent !== 100) {
     inputs.fail('traffic-percent', String(trafficPercent), '100 or nothing with action: promote (use action: shift for another share)');
   }

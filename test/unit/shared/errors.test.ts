@@ -42,3 +42,15 @@ describe('runAction', () => {
     expect(new UserError('x')).toBeInstanceOf(Error);
   });
 });
+
+describe('errors from the separately bundled SSH and Kubernetes code', () => {
+  test('a UserError made by another copy of the class is still the user’s problem', () => {
+    // What dist/kubernetes/ throws: its own UserError class, the same brand.
+    const fromAnotherBundle = Object.assign(new Error('Kubernetes: 403 forbidden'), { [Symbol.for('deploy-actions.user-error')]: true });
+    expect(fromAnotherBundle instanceof UserError).toBe(true);
+    expect(new Error('bug') instanceof UserError).toBe(false);
+    // Subclasses keep ordinary instanceof.
+    expect(new UserError('x') instanceof InputError).toBe(false);
+    expect(new InputError('a', 'b') instanceof UserError).toBe(true);
+  });
+});
