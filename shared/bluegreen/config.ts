@@ -4,6 +4,7 @@ import { InputError, UserError } from '../errors.ts';
 import type { Inputs } from '../inputs.ts';
 import { isGood, type DeploymentRecords } from '../deployments.ts';
 import type { HealthCheck } from './health.ts';
+import type { KubernetesOptions } from './routers/kubernetes.ts';
 import { LocalHost, parseSocketTarget, type Host, type SocketTarget } from './host.ts';
 import { CommandRouter } from './routers/command.ts';
 import { HaproxyRouter } from './routers/haproxy.ts';
@@ -42,18 +43,7 @@ export interface CommonConfig {
   haproxy?: { runtime: SocketTarget; backend: string; servers: Record<Color, string>; configPath?: string | undefined; binary: string };
   nginx?: { upstreamFile: string; upstreamName: string; configPath?: string | undefined; prefix?: string | undefined; binary: string; keepalive: number };
   command?: { routeCommand: string; stateCommand?: string | undefined };
-  kubernetes?: {
-    kubeconfig: string;
-    namespace?: string | undefined;
-    manifests: string;
-    name: string;
-    container?: string | undefined;
-    service: string;
-    previewService?: string | undefined;
-    httpRoute?: string | undefined;
-    previewUrl?: string | undefined;
-    rolloutTimeoutMs: number;
-  };
+  kubernetes?: Omit<KubernetesOptions, 'environment'>;
   ssh?: SshSpec | undefined;
   githubToken: string;
   environmentUrl?: string | undefined;

@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -50,17 +51,21 @@ export class HttpDouble {
   #server: Server | undefined;
   #port = 0;
   #handle: Handle;
+  readonly #tls: { cert: string; key: string } | undefined;
 
-  constructor(handle: Handle) {
+  /** With `tls`, the double speaks HTTPS with that certificate (a Kubernetes API server does). */
+  constructor(handle: Handle, tls?: { cert: string; key: string }) {
     this.#handle = handle;
+    this.#tls = tls;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return `${this.#tls ? 'https' : 'http'}://127.0.0.1:${this.#port}`;
   }
 
   async start(): Promise<this> {
-    this.#server = createServer((request, response) => void this.#serve(request, response));
+    const serve = (request: IncomingMessage, response: ServerResponse) => void this.#serve(request, response);
+    this.#server = this.#tls ? createTlsServer(this.#tls, serve) : createServer(serve);
     this.#server.keepAliveTimeout = 1000;
     await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
     this.#port = (this.#server.address() as AddressInfo).port;

@@ -1,10 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecordedRequest } from './http-double.ts';
+import { HttpDouble, type RecordedRequest, type Reply } from './http-double.ts';
 
 /**
  * A Kubernetes API double, over HTTPS with its own certificate (the kubeconfig carries it as the
@@ -62,61 +60,32 @@ function status(code: number, reason: string, message: string, details: Record<s
   return { code, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code } };
 }
 
-export class KubernetesDouble {
+export class KubernetesDouble extends HttpDouble {
   readonly token = 'kube-double-token-0123456789abcdef';
-  readonly requests: RecordedRequest[] = [];
-  readonly violations: string[] = [];
   readonly objects = new Map<string, KubeObject>();
   /** Images containing one of these never become available (the rollout stalls). */
   readonly stallingImages = new Set<string>(['stall']);
   /** How long the controller takes to make a rollout available. */
   rolloutDelayMs = 300;
   #resourceVersion = 100;
-  #server: Server | undefined;
-  #port = 0;
-  #cert = '';
+  readonly #cert: string;
   #timers = new Set<NodeJS.Timeout>();
   #conflicts = new Map<string, number>();
 
-  get url(): string {
-    return `https://127.0.0.1:${this.#port}`;
+  constructor() {
+    const tls = certificate();
+    super((request) => this.#reply(request), tls);
+    this.#cert = tls.cert;
   }
 
-  async start(): Promise<this> {
-    const { cert, key } = certificate();
-    this.#cert = cert;
-    this.#server = createServer({ cert, key }, (request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const rawBody = Buffer.concat(chunks).toString('utf8');
-        const url = new URL(request.url ?? '/', 'https://double');
-        let body: unknown;
-        try {
-          body = rawBody ? JSON.parse(rawBody) : undefined;
-        } catch {
-          body = undefined;
-        }
-        const recorded: RecordedRequest = { method: request.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: request.headers, rawBody, body };
-        this.requests.push(recorded);
-        const answer = this.#handle(recorded);
-        recorded.status = answer.code;
-        response.writeHead(answer.code, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(answer.body));
-      });
-    });
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
-    this.#port = (this.#server.address() as AddressInfo).port;
-    return this;
+  #reply(request: RecordedRequest): Reply {
+    const answer = this.#handle(request);
+    return { status: answer.code, body: answer.body };
   }
 
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
-    const server = this.#server;
-    this.#server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await super.stop();
   }
 
   /** A kubeconfig for this API server: its certificate as the CA, a bearer token, a default namespace. */
