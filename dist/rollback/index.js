@@ -48683,7 +48683,7 @@ class CommandRouter extends HostedRouter {
         }
         return split;
     }
-    async apply(split) {
+    async apply(split, _current) {
         const gaining = split.green >= split.blue ? 'green' : 'blue';
         const result = await this.host.shell(this.#command.routeCommand, {
             ENVIRONMENT: this.options.environment,
@@ -48808,12 +48808,16 @@ class HaproxyRouter extends HostedRouter {
         const routable = (state) => (state.admin === 0 ? state.weight : 0);
         return normalize({ blue: routable(servers.blue), green: routable(servers.green) });
     }
+    /** Addresses read from HAProxy once per run: health probes would otherwise ask before every probe. */
+    #endpoints = new Map();
     async endpoint(color) {
-        const given = this.options.addresses[color];
+        const given = this.options.addresses[color] ?? this.#endpoints.get(color);
         if (given)
             return given;
         const state = (await this.servers())[color];
-        return { host: state.address, port: state.port };
+        const endpoint = { host: state.address, port: state.port };
+        this.#endpoints.set(color, endpoint);
+        return endpoint;
     }
     /** The weights to write: the color gaining traffic is raised before the other is lowered. */
     #commands(split, before) {
@@ -48840,8 +48844,7 @@ class HaproxyRouter extends HostedRouter {
         await this.host.removeFile(candidate);
         return old;
     }
-    async apply(split) {
-        const before = await this.read();
+    async apply(split, before) {
         const oldConfig = await this.#writeConfig(split);
         const answers = await this.runtime(this.#commands(split, before)).catch((error) => [String(error.message)]);
         const refused = answers.filter((answer) => answer !== '');
@@ -48939,7 +48942,7 @@ class NginxRouter extends HostedRouter {
         else
             await this.host.writeFileAtomic(this.#nginx.upstreamFile, old);
     }
-    async apply(split) {
+    async apply(split, _current) {
         const old = await this.host.readFile(this.#nginx.upstreamFile);
         const before = old === undefined ? undefined : parseUpstream(old);
         await this.host.writeFileAtomic(this.#nginx.upstreamFile, renderUpstream(this.#nginx.upstreamName, await this.#addresses(), split, this.#nginx.keepalive));
@@ -49525,13 +49528,14 @@ class BlueGreen {
     /** Applies a split; if the router fails, puts `before` back (again, if the router did not). */
     async #switch(before, target) {
         try {
-            await this.#o.router.apply(target);
+            await this.#o.router.apply(target, before);
         }
         catch (error) {
             let restored = error instanceof RouterError && error.restored;
             if (!restored) {
                 try {
-                    await this.#o.router.apply(before);
+                    // What the failed attempt left is unknown: read it before putting the old split back.
+                    await this.#o.router.apply(before, await this.#o.router.read());
                     restored = sameSplit(await this.#o.router.read(), before);
                 }
                 catch {
@@ -49543,7 +49547,7 @@ class BlueGreen {
         this.#phase('switched', describeSplit(target));
     }
     /** Watches the color after the switch; at the first failure, the previous split goes back. */
-    async #watch(color, before) {
+    async #watch(color, before, current) {
         const { router, health, watchWindowMs } = this.#o;
         if (watchWindowMs <= 0)
             return;
@@ -49552,7 +49556,7 @@ class BlueGreen {
             this.#phase('watched', `${color} stayed healthy for ${formatDuration(watchWindowMs)} after the switch (${result.attempts} probes)`);
             return;
         }
-        await this.#switch(before, before).catch((error) => {
+        await this.#switch(current, before).catch((error) => {
             throw new FlowError(`${color} failed after the switch (${result.last.detail}) and switching back failed: ${errorMessage(error)}`);
         });
         throw new FlowError(`${color} failed ${formatDuration(result.elapsedMs)} after the switch (${result.last.detail}); switched back to ${describeSplit(before)}`);
@@ -49627,7 +49631,7 @@ class BlueGreen {
             await this.#progress(deployment.id, `${color} healthy: shifting ${percent}% of traffic`);
             await this.#switch(before, target);
             switched = true;
-            await this.#watch(color, before);
+            await this.#watch(color, before, target);
         }
         catch (error) {
             this.#phase('failed', errorMessage(error), false);
@@ -49675,7 +49679,7 @@ class BlueGreen {
         try {
             await this.#gate(color, version);
             await this.#switch(before, target);
-            await this.#watch(color, before);
+            await this.#watch(color, before, target);
         }
         catch (error) {
             this.#phase('failed', errorMessage(error), false);

@@ -150,12 +150,13 @@ export class BlueGreen {
   /** Applies a split; if the router fails, puts `before` back (again, if the router did not). */
   async #switch(before: Split, target: Split): Promise<void> {
     try {
-      await this.#o.router.apply(target);
+      await this.#o.router.apply(target, before);
     } catch (error) {
       let restored = error instanceof RouterError && error.restored;
       if (!restored) {
         try {
-          await this.#o.router.apply(before);
+          // What the failed attempt left is unknown: read it before putting the old split back.
+          await this.#o.router.apply(before, await this.#o.router.read());
           restored = sameSplit(await this.#o.router.read(), before);
         } catch {
           restored = false;
@@ -167,7 +168,7 @@ export class BlueGreen {
   }
 
   /** Watches the color after the switch; at the first failure, the previous split goes back. */
-  async #watch(color: Color, before: Split): Promise<void> {
+  async #watch(color: Color, before: Split, current: Split): Promise<void> {
     const { router, health, watchWindowMs } = this.#o;
     if (watchWindowMs <= 0) return;
     const result = await watch(() => router.probe(color, health), watchWindowMs, health.intervalMs, this.#clock);
@@ -175,7 +176,7 @@ export class BlueGreen {
       this.#phase('watched', `${color} stayed healthy for ${formatDuration(watchWindowMs)} after the switch (${result.attempts} probes)`);
       return;
     }
-    await this.#switch(before, before).catch((error: unknown) => {
+    await this.#switch(current, before).catch((error: unknown) => {
       throw new FlowError(`${color} failed after the switch (${result.last.detail}) and switching back failed: ${errorMessage(error)}`);
     });
     throw new FlowError(`${color} failed ${formatDuration(result.elapsedMs)} after the switch (${result.last.detail}); switched back to ${describeSplit(before)}`);
@@ -251,7 +252,7 @@ export class BlueGreen {
       await this.#progress(deployment.id, `${color} healthy: shifting ${percent}% of traffic`);
       await this.#switch(before, target);
       switched = true;
-      await this.#watch(color, before);
+      await this.#watch(color, before, target);
     } catch (error) {
       this.#phase('failed', errorMessage(error), false);
       if (startAttempted) await this.#stopQuietly(color, switched ? 'it failed after the switch' : 'it never got traffic', switched);
@@ -297,7 +298,7 @@ export class BlueGreen {
     try {
       await this.#gate(color, version);
       await this.#switch(before, target);
-      await this.#watch(color, before);
+      await this.#watch(color, before, target);
     } catch (error) {
       this.#phase('failed', errorMessage(error), false);
       // The canary stays where it was; abort (or rollback) decides whether it goes.

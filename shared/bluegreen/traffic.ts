@@ -64,8 +64,11 @@ export interface Router {
   readonly kind: string;
   /** The split as the target has it now. */
   read(): Promise<Split>;
-  /** Sets the split; when it fails, the previous split must still be in force (or the error says not). */
-  apply(split: Split): Promise<void>;
+  /**
+   * Sets the split, given the split in force now (the caller has just read it); when it fails, the
+   * current split must still be in force (or the error says not).
+   */
+  apply(split: Split, current: Split): Promise<void>;
   /** Starts `version` on `color` (start-command, or applying manifests). */
   start(color: Color, version: string, artifact: string | undefined): Promise<void>;
   /** Stops `color`; false when there is nothing configured to stop it with. */

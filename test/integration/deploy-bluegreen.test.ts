@@ -186,13 +186,15 @@ describe('command router', () => {
 describe('the GitHub side', () => {
   test('a deploy stays within the record model’s budget of 15 REST calls', async () => {
     stage = await Stage.create('haproxy');
-    await stage.run('deploy-bluegreen', { version: 'v1' });
+    const first = await stage.run('deploy-bluegreen', { version: 'v1' });
+    expect(first.exitCode, first.log).toBe(0);
     const before = stage.github.requests.length;
-    expect((await stage.run('deploy-bluegreen', { version: 'v2' })).exitCode).toBe(0);
+    const second = await stage.run('deploy-bluegreen', { version: 'v2' });
+    expect(second.exitCode, second.log).toBe(0);
     const calls = stage.github.calls().slice(before);
     // lock (list + latest status), previous good (list + history), create, four statuses
-    expect(calls.length).toBeLessThanOrEqual(15);
-    expect(calls.filter((call) => call.startsWith('POST')).length).toBe(5);
+    expect(calls.length, calls.join('\n')).toBeLessThanOrEqual(15);
+    expect(calls.filter((call) => call.startsWith('POST')), calls.join('\n')).toHaveLength(5);
   });
 
   test('a 502 from GitHub in the middle of a deploy is retried and the deploy completes', async () => {

@@ -55,13 +55,13 @@ describe('HAProxy runtime API', () => {
     expect(await router.endpoint('green')).toEqual({ host: '127.0.0.1', port: green.port });
     await router.ready('green', 5000);
 
-    await router.apply({ blue: 50, green: 50 });
+    await router.apply({ blue: 50, green: 50 }, { blue: 100, green: 0 });
     expect(await router.read()).toEqual({ blue: 50, green: 50 });
     const seen = await versionsSeen(haproxy.url);
     expect(seen['v1']).toBeGreaterThan(0);
     expect(seen['v2']).toBeGreaterThan(0);
 
-    await router.apply({ blue: 0, green: 100 });
+    await router.apply({ blue: 0, green: 100 }, { blue: 50, green: 50 });
     expect(await versionsSeen(haproxy.url, 20)).toEqual({ v2: 20 });
     // The file on disk says the same, so a restart keeps the state.
     expect(readFileSync(haproxy.configPath, 'utf8')).toMatch(/server green 127\.0\.0\.1:\d+ weight 100 check/);
@@ -73,7 +73,7 @@ describe('HAProxy runtime API', () => {
     writeFileSync(haproxy.configPath, `${readFileSync(haproxy.configPath, 'utf8')}\nbogus-directive here\n`);
     const before = readFileSync(haproxy.configPath, 'utf8');
     router = make();
-    const error = await router.apply({ blue: 0, green: 100 }).catch((caught: unknown) => caught);
+    const error = await router.apply({ blue: 0, green: 100 }, { blue: 100, green: 0 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RouterError);
     expect((error as RouterError).restored).toBe(true);
     expect((error as Error).message).toMatch(/haproxy -c refused/);
@@ -127,9 +127,9 @@ describe('nginx upstream file', () => {
     const router = make();
     expect(await router.read()).toEqual({ blue: 100, green: 0 });
     expect(await versionsSeen(nginx.url, 10)).toEqual({ v1: 10 });
-    await router.apply({ blue: 50, green: 50 });
+    await router.apply({ blue: 50, green: 50 }, { blue: 100, green: 0 });
     await expect.poll(async () => Object.keys(await versionsSeen(nginx.url)).sort(), { timeout: 5000 }).toEqual(['v1', 'v2']);
-    await router.apply({ blue: 0, green: 100 });
+    await router.apply({ blue: 0, green: 100 }, { blue: 50, green: 50 });
     await expect.poll(() => versionsSeen(nginx.url, 20), { timeout: 5000 }).toEqual({ v2: 20 });
     expect(await router.read()).toEqual({ blue: 0, green: 100 });
   });
@@ -137,7 +137,7 @@ describe('nginx upstream file', () => {
   test('nginx -t refusing the new file puts the old one back without a reload', async () => {
     const before = readFileSync(nginx.upstreamFile, 'utf8');
     const router = make({ addresses: { blue: { host: '127.0.0.1', port: blue.port }, green: { host: 'no-such-host.invalid', port: 80 } } });
-    const error = await router.apply({ blue: 0, green: 100 }).catch((caught: unknown) => caught);
+    const error = await router.apply({ blue: 0, green: 100 }, { blue: 100, green: 0 }).catch((caught: unknown) => caught);
     expect((error as Error).message).toMatch(/nginx -t refused the new upstream: .*no-such-host\.invalid/);
     expect((error as RouterError).restored).toBe(true);
     expect(readFileSync(nginx.upstreamFile, 'utf8')).toBe(before);
@@ -151,7 +151,7 @@ describe('nginx upstream file', () => {
     // A stale pid file: the reload signal cannot be delivered, nginx keeps serving the old config.
     writeFileSync(pidFile, '999999\n');
     try {
-      const error = await make().apply({ blue: 0, green: 100 }).catch((caught: unknown) => caught);
+      const error = await make().apply({ blue: 0, green: 100 }, { blue: 100, green: 0 }).catch((caught: unknown) => caught);
       expect((error as Error).message).toMatch(/nginx -s reload failed: .*999999/);
       expect((error as RouterError).restored).toBe(true);
       expect(readFileSync(nginx.upstreamFile, 'utf8')).toBe(before);

@@ -12,16 +12,23 @@ import { join, resolve } from 'node:path';
 export const SANDBOX = resolve(import.meta.dirname);
 export const SERVICE = join(SANDBOX, 'service.ts');
 
+/**
+ * A free port for a server of ours, below the kernel's ephemeral range (32768-60999 on Linux): ports
+ * in that range are also handed to outgoing connections, and with thousands of client connections in
+ * the tests one could take a port between our choosing it and the server binding it.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolvePort) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => resolvePort(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolvePort(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port between 20000 and 32000');
 }
 
 export function which(program: string): string | undefined {

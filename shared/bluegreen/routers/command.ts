@@ -48,7 +48,7 @@ export class CommandRouter extends HostedRouter {
     return split;
   }
 
-  async apply(split: Split): Promise<void> {
+  async apply(split: Split, _current: Split): Promise<void> {
     const gaining = split.green >= split.blue ? 'green' : 'blue';
     const result = await this.host.shell(this.#command.routeCommand, {
       ENVIRONMENT: this.options.environment,

@@ -133,11 +133,16 @@ export class HaproxyRouter extends HostedRouter {
     return normalize({ blue: routable(servers.blue), green: routable(servers.green) });
   }
 
+  /** Addresses read from HAProxy once per run: health probes would otherwise ask before every probe. */
+  readonly #endpoints = new Map<Color, Endpoint>();
+
   override async endpoint(color: Color): Promise<Endpoint> {
-    const given = this.options.addresses[color];
+    const given = this.options.addresses[color] ?? this.#endpoints.get(color);
     if (given) return given;
     const state = (await this.servers())[color];
-    return { host: state.address, port: state.port };
+    const endpoint = { host: state.address, port: state.port };
+    this.#endpoints.set(color, endpoint);
+    return endpoint;
   }
 
   /** The weights to write: the color gaining traffic is raised before the other is lowered. */
@@ -165,8 +170,7 @@ export class HaproxyRouter extends HostedRouter {
     return old;
   }
 
-  async apply(split: Split): Promise<void> {
-    const before = await this.read();
+  async apply(split: Split, before: Split): Promise<void> {
     const oldConfig = await this.#writeConfig(split);
     const answers = await this.runtime(this.#commands(split, before)).catch((error: unknown) => [String((error as Error).message)]);
     const refused = answers.filter((answer) => answer !== '');

@@ -30,7 +30,7 @@ export abstract class HostedRouter implements Router {
   }
 
   abstract read(): Promise<Split>;
-  abstract apply(split: Split): Promise<void>;
+  abstract apply(split: Split, current: Split): Promise<void>;
 
   async endpoint(color: Color): Promise<Endpoint> {
     const address = this.options.addresses[color];

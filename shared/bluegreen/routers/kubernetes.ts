@@ -215,7 +215,7 @@ export class KubernetesRouter implements Router {
     }
   }
 
-  async apply(split: Split): Promise<void> {
+  async apply(split: Split, _current: Split): Promise<void> {
     const active: Color = split.green > split.blue ? 'green' : 'blue';
     const version = await this.#versionOf(active);
     if (this.#o.httpRoute) {

@@ -84,7 +84,7 @@ export class NginxRouter extends HostedRouter {
     else await this.host.writeFileAtomic(this.#nginx.upstreamFile, old);
   }
 
-  async apply(split: Split): Promise<void> {
+  async apply(split: Split, _current: Split): Promise<void> {
     const old = await this.host.readFile(this.#nginx.upstreamFile);
     const before = old === undefined ? undefined : parseUpstream(old);
     await this.host.writeFileAtomic(this.#nginx.upstreamFile, renderUpstream(this.#nginx.upstreamName, await this.#addresses(), split, this.#nginx.keepalive));
