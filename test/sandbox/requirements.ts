@@ -15,6 +15,7 @@ export const PROGRAMS: Record<string, { package: string; neededBy: Array<'test' 
   'ssh-keygen': { package: 'openssh-client', neededBy: ['test', 'bench'] },
   pkill: { package: 'procps', neededBy: ['test', 'bench'] },
   openssl: { package: 'openssl', neededBy: ['test'] },
+  prometheus: { package: 'prometheus', neededBy: ['test', 'demo', 'bench'] },
   wrk: { package: 'wrk', neededBy: ['bench'] },
 };
 

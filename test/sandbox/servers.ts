@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
 
 /**
  * Real servers for tests and the demo, each on 127.0.0.1 with free ports, in its own temporary
@@ -324,6 +325,58 @@ export async function startSshd(): Promise<Sshd> {
     },
     stop: async () => {
       spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Prometheus {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Prometheus from Debian on a free loopback port: scraping `targets` (job → host:port list) every
+ * `scrapeSeconds`, and, when `openMetrics` is given, with that history backfilled first through
+ * `promtool tsdb create-blocks-from openmetrics` (samples must lie in the past).
+ */
+export async function startPrometheus(options: { targets?: Record<string, string[]>; scrapeSeconds?: number; openMetrics?: string } = {}): Promise<Prometheus> {
+  const binary = which('prometheus');
+  const promtool = which('promtool');
+  if (!binary || !promtool) throw new Error('prometheus is not installed (Debian package prometheus; npm test installs it)');
+  const dir = mkdtempSync(join(tmpdir(), 'sandbox-prometheus-'));
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir);
+  if (options.openMetrics) {
+    writeFileSync(join(dir, 'history.om'), options.openMetrics);
+    const made = spawnSync(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'history.om'), dataDir], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`promtool could not backfill: ${made.stderr || made.stdout}`);
+  }
+  const scrape = `${options.scrapeSeconds ?? 1}s`;
+  const config = {
+    global: { scrape_interval: scrape, evaluation_interval: scrape },
+    scrape_configs: Object.entries(options.targets ?? {}).map(([job, targets]) => ({ job_name: job, scrape_interval: scrape, static_configs: [{ targets }] })),
+  };
+  writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
+  const port = await freePort();
+  const child = spawn(binary, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=30d', '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
+    try {
+      return (await fetch(`${url}/-/ready`)).status === 200;
+    } catch {
+      return false;
+    }
+  }, 'prometheus to be ready', 30_000);
+  return {
+    url,
+    dataDir,
+    stop: async () => {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },

@@ -60,6 +60,10 @@ function metrics(): string {
   lines.push(`http_request_duration_seconds_bucket{le="+Inf",${labels}} ${durationCount}`);
   lines.push(`http_request_duration_seconds_sum{${labels}} ${durationSum}`);
   lines.push(`http_request_duration_seconds_count{${labels}} ${durationCount}`);
+  // The standard process metrics (as Prometheus client libraries export them).
+  const cpu = process.cpuUsage();
+  lines.push('# TYPE process_cpu_seconds_total counter', `process_cpu_seconds_total{${labels}} ${(cpu.user + cpu.system) / 1e6}`);
+  lines.push('# TYPE process_resident_memory_bytes gauge', `process_resident_memory_bytes{${labels}} ${process.memoryUsage().rss}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,0 +1,175 @@
+import { describe, expect, test } from 'vitest';
+import { cleanSamples, groupWeights, judgeInterval, judgeMetric, type JudgeConfig } from '../../../actions/canary-analyze/src/judge.ts';
+import { builtInHttpMetrics, fillTemplate, parseMetrics, type MetricDefinition } from '../../../actions/canary-analyze/src/metrics.ts';
+import { InputError } from '../../../shared/errors.ts';
+import { binomialRatio, logNormal, seeded } from '../../sandbox/history.ts';
+
+const config: JudgeConfig = { confidence: 0.98, minSamples: 30, passThreshold: 75, marginalThreshold: 50 };
+
+function metric(overrides: Partial<MetricDefinition> = {}): MetricDefinition {
+  return { name: 'latency', query: 'q', kind: 'value', direction: 'increase', allowedIncrease: 10, allowedDecrease: 0, critical: false, mustHaveData: false, group: 'latency', nan: 'remove', ...overrides };
+}
+
+const random = seeded(42);
+const latencies = (count: number, median: number) => Array.from({ length: count }, () => logNormal(random, median, 0.2));
+const errors = (count: number, p: number) => Array.from({ length: count }, () => binomialRatio(random, 200, p));
+
+describe('one metric', () => {
+  test('the same distribution passes', () => {
+    const result = judgeMetric(metric(), latencies(120, 0.1), latencies(120, 0.1), config);
+    expect(result.classification).toBe('Pass');
+    expect(result.failed).toBe(false);
+    expect(result.rule).toMatch(/no significant difference/);
+  });
+
+  test('+30% latency is High and fails an increase-is-bad metric', () => {
+    const result = judgeMetric(metric(), latencies(120, 0.1), latencies(120, 0.13), config);
+    expect(result.classification).toBe('High');
+    expect(result.failed).toBe(true);
+    expect(result.effect?.type).toBe('ratio');
+    expect(result.effect?.value).toBeGreaterThan(1.2);
+    expect(result.shift?.lower).toBeGreaterThan(0);
+    expect(result.rule).toMatch(/higher, at least the allowed 10%/);
+  });
+
+  test('a significant change smaller than allowed passes, and says so', () => {
+    const result = judgeMetric(metric({ allowedIncrease: 50 }), latencies(200, 0.1), latencies(200, 0.13), config);
+    expect(result.classification).toBe('Pass');
+    expect(result.rule).toMatch(/within the allowed 50%/);
+  });
+
+  test('the good direction is not a failure', () => {
+    const result = judgeMetric(metric(), latencies(120, 0.13), latencies(120, 0.1), config);
+    expect(result.classification).toBe('Low');
+    expect(result.failed).toBe(false);
+    expect(result.rule).toMatch(/the good direction/);
+  });
+
+  test('a 0% baseline does not hide 2% canary errors: rate metrics are judged in points', () => {
+    const definition = metric({ name: 'errors', kind: 'rate', allowedIncrease: 0.5 });
+    const result = judgeMetric(definition, new Array(60).fill(0), errors(60, 0.02), config);
+    expect(result.effect).toEqual({ type: 'points', value: expect.closeTo(2, 0) });
+    expect(result.classification).toBe('High');
+    expect(result.failed).toBe(true);
+    // As a value metric the mean ratio is undefined from a 0 baseline: the move still counts.
+    const asValue = judgeMetric({ ...definition, kind: 'value' }, new Array(60).fill(0), errors(60, 0.02), config);
+    expect(asValue.effect).toEqual({ type: 'ratio', value: null });
+    expect(asValue.classification).toBe('High');
+  });
+
+  test('fewer samples than min-samples is NoData, never a pass', () => {
+    const result = judgeMetric(metric({ mustHaveData: true }), latencies(120, 0.1), latencies(12, 0.1), config);
+    expect(result.classification).toBe('NoData');
+    expect(result.failed).toBe(true);
+    expect(result.rule).toBe('12 canary samples, fewer than min-samples 30: no data on a must-have-data metric');
+  });
+
+  test('identical constant series pass without a test', () => {
+    expect(judgeMetric(metric(), new Array(40).fill(3), new Array(40).fill(3), config).rule).toBe('every value is 3: no difference');
+  });
+});
+
+describe('cleaning', () => {
+  test('NaN removed or zeroed', () => {
+    expect(cleanSamples([1, Number.NaN, 2], 'remove')).toEqual({ kept: [1, 2], removed: 1 });
+    expect(cleanSamples([1, Number.NaN, 2], 'zero')).toEqual({ kept: [1, 0, 2], removed: 0 });
+  });
+
+  test('outliers outside Kayenta’s bounds are dropped', () => {
+    const values = [...Array.from({ length: 99 }, (_, index) => 10 + (index % 5)), 1000];
+    const { kept, removed } = cleanSamples(values, 'remove', 3);
+    expect(removed).toBe(1);
+    expect(kept).not.toContain(1000);
+  });
+});
+
+describe('the verdict', () => {
+  const series = (definition: MetricDefinition, baseline: number[], canary: number[]) => ({ definition, baseline, canary });
+
+  test('pass, with the score over weighted groups', () => {
+    const result = judgeInterval(
+      [series(metric({ group: 'latency', weight: 60 }), latencies(100, 0.1), latencies(100, 0.1)), series(metric({ name: 'cpu', group: 'resources' }), latencies(100, 1), latencies(100, 1))],
+      config,
+    );
+    expect(result).toMatchObject({ verdict: 'pass', score: 100 });
+  });
+
+  test('marginal: one group of 40% fails', () => {
+    const result = judgeInterval(
+      [
+        series(metric({ name: 'p95', group: 'latency', weight: 40 }), latencies(100, 0.1), latencies(100, 0.15)),
+        series(metric({ name: 'errors', kind: 'rate', group: 'errors', weight: 40 }), errors(100, 0.01), errors(100, 0.01)),
+        series(metric({ name: 'cpu', group: 'resources', weight: 20 }), latencies(100, 1), latencies(100, 1)),
+      ],
+      config,
+    );
+    expect(result).toMatchObject({ verdict: 'marginal', score: 60 });
+  });
+
+  test('a failed critical metric fails the run whatever the score', () => {
+    const result = judgeInterval(
+      [
+        series(metric({ name: 'errors', kind: 'rate', allowedIncrease: 0.5, critical: true, group: 'errors', weight: 10 }), new Array(60).fill(0), errors(60, 0.02)),
+        series(metric({ name: 'p50', group: 'latency', weight: 90 }), latencies(60, 0.1), latencies(60, 0.1)),
+      ],
+      config,
+    );
+    expect(result.verdict).toBe('fail');
+    expect(result.score).toBe(90);
+    expect(result.rule).toMatch(/^critical metric errors failed: /);
+  });
+
+  test('a must-have-data metric without data makes it inconclusive', () => {
+    const result = judgeInterval([series(metric({ mustHaveData: true }), latencies(60, 0.1), []), series(metric({ name: 'cpu', group: 'cpu' }), latencies(60, 1), latencies(60, 1))], config);
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.rule).toMatch(/^must-have-data metric latency has no data/);
+  });
+
+  test('half the metrics without data makes it inconclusive', () => {
+    const result = judgeInterval([series(metric(), latencies(60, 0.1), latencies(60, 0.1)), series(metric({ name: 'cpu', group: 'cpu' }), [], [])], config);
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.rule).toBe('1 of 2 metrics have no data');
+  });
+
+  test('groups without a weight share what is left', () => {
+    const weights = groupWeights([metric({ group: 'a', weight: 50 }), metric({ group: 'b' }), metric({ group: 'c' })]);
+    expect(Object.fromEntries(weights)).toEqual({ a: 50, b: 25, c: 25 });
+  });
+});
+
+describe('metric definitions', () => {
+  const errorOf = (raw: unknown) => {
+    try {
+      parseMetrics(raw, 'metrics');
+    } catch (error) {
+      return (error as InputError).message;
+    }
+    return 'no error';
+  };
+
+  test('an invalid definition names the metric and the field', () => {
+    expect(errorOf([{ name: 'p95', query: 'q', kind: 'ratio' }])).toBe('input "metrics": metric "p95", field "kind": "ratio" is not accepted; expected rate or value');
+    expect(errorOf([{ name: 'p95', query: 'q', 'allowed-increase': -5 }])).toMatch(/metric "p95", field "allowed-increase": -5 is not accepted/);
+    expect(errorOf([{ name: 'p95', query: 'q', treshold: 1 }])).toMatch(/metric "p95", field "treshold": is not a metric field/);
+    expect(errorOf([{ name: 'p95' }])).toMatch(/metric "p95", field "query": is missing/);
+    expect(errorOf([{ name: 'a', query: 'q', group: 'g', weight: 70 }, { name: 'b', query: 'q', group: 'h', weight: 40 }])).toMatch(/group weights add up to 110%/);
+    expect(errorOf('nope')).toMatch(/must be a list/);
+  });
+
+  test('a mapping of name to metric works too', () => {
+    expect(parseMetrics({ p95: { query: 'q', kind: 'value' } }, 'metrics').map((entry) => entry.name)).toEqual(['p95']);
+  });
+
+  test('templates fill every placeholder and refuse unknown ones', () => {
+    const values = { variant: 'canary' as const, version: 'v2', selector: 'job="canary"', interval: '1m' };
+    expect(fillTemplate('rate(x{ {{selector}}, v="{{version}}" }[{{interval}}]) {{ variant }}', values, 'm', 'metrics')).toBe('rate(x{ job="canary", v="v2" }[1m]) canary');
+    expect(() => fillTemplate('x{ {{color}} }', values, 'm', 'metrics')).toThrow('metric "m", field "query": {{color}} is not a placeholder');
+  });
+
+  test('the built-in HTTP set: error ratio critical and must-have-data, weights within 100', () => {
+    const metrics = builtInHttpMetrics();
+    expect(metrics.map((entry) => entry.name)).toEqual(['error-ratio', 'latency-p50', 'latency-p95', 'cpu', 'memory']);
+    expect(metrics[0]).toMatchObject({ kind: 'rate', critical: true, mustHaveData: true });
+    expect([...groupWeights(metrics).values()].reduce((sum, weight) => sum + weight, 0)).toBe(100);
+  });
+});
