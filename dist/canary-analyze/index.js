@@ -49181,7 +49181,8 @@ function builtInHttpMetrics() {
             mustHaveData: true,
             group: 'errors',
             weight: 40,
-            query: 'sum(rate(http_requests_total{ {{selector}}, code=~"5.." }[{{interval}}])) / sum(rate(http_requests_total{ {{selector}} }[{{interval}}]))',
+            // No 5xx at all is no error series at all: `or vector(0)` makes that a 0 ratio (no traffic stays no data).
+            query: '(sum(rate(http_requests_total{ {{selector}}, code=~"5.." }[{{interval}}])) or vector(0)) / sum(rate(http_requests_total{ {{selector}} }[{{interval}}]))',
         },
         {
             ...base,
