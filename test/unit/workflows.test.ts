@@ -141,6 +141,12 @@ describe('the reusable deploy pipeline avoids the known pitfalls', () => {
     expect(rollback?.steps?.[0]?.with?.['deployment-id']).toBe('${{ needs.deploy.outputs.deployment-id }}');
   });
 
+  test('on the progressive path anything short of pass fails the job, so the rollback runs', () => {
+    const analyses = Object.values(workflow.jobs).flatMap((job) => job.steps ?? []).filter((step) => step.uses === '$/actions/canary-analyze');
+    expect(analyses).toHaveLength(2);
+    for (const step of analyses) expect(step.with).toMatchObject({ 'on-fail': 'fail', 'on-inconclusive': 'fail', 'deployment-id': '${{ steps.deploy.outputs.deployment-id }}' });
+  });
+
   test('no expression is spliced into a script', () => {
     for (const job of Object.values(workflow.jobs)) {
       for (const step of job.steps ?? []) expect(step.run ?? '').not.toContain('${{');
