@@ -2,6 +2,7 @@
  * npm run bench              everything below
  * npm run bench -- startup   bundle size and cold start only
  * npm run bench -- switch    the blue-green switch under load only
+ * npm run bench -- canary    the canary judges compared, and the time to a verdict
  *
  * Startup: what every job pays for each action before it does anything. Bundle size on disk (each
  * job downloads the whole repository, every bundle included) and cold start: spawn to exit on a
@@ -9,7 +10,7 @@
  * machine noise hits both alike. Reference point (by hand, this machine kind): actions/cache's
  * restore bundle is 3.1 MB and starts in about 3.1x bare node.
  *
- * Switch: see switch-load.ts.
+ * Switch: see switch-load.ts. Canary: see canary-judges.ts.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -18,6 +19,10 @@ import { DEFAULT_TOKEN, GitHubDouble } from '../doubles/github/server.ts';
 import { ActionHarness, ROOT, type RunOptions } from '../harness/run-action.ts';
 import { LIBRARIES } from '../../.ci/build.ts';
 import { ensurePackages } from '../sandbox/requirements.ts';
+import { stringify } from 'yaml';
+import { logNormal, openMetrics, seeded, type SyntheticSeries } from '../sandbox/history.ts';
+import { startPrometheus } from '../sandbox/servers.ts';
+import { benchJudges } from './canary-judges.ts';
 import { benchSwitchUnderLoad, SWITCH_HEADER } from './switch-load.ts';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 15);
@@ -94,10 +99,47 @@ async function benchStartup(): Promise<string> {
 }
 
 ensurePackages('bench');
+/** canary-analyze from its bundle: 10 metrics, an hour of 15 s samples per side, from a real Prometheus. */
+async function benchTimeToVerdict(): Promise<string> {
+  const end = new Date(Math.floor((Date.now() - 3 * 3_600_000) / 60_000) * 60_000);
+  const series: SyntheticSeries[] = [];
+  for (let metric = 0; metric < 10; metric++) {
+    for (const variant of ['baseline', 'canary']) {
+      const random = seeded(metric * 2 + (variant === 'canary' ? 1 : 0));
+      series.push({ metric: `bench_metric_${metric}`, labels: { variant }, value: () => logNormal(random, 0.1, 0.3) });
+    }
+  }
+  const prometheus = await startPrometheus({ openMetrics: openMetrics(series, end, 60, 15) });
+  const harness = new ActionHarness();
+  const metrics = stringify(Array.from({ length: 10 }, (_, metric) => ({ name: `m${metric}`, query: `bench_metric_${metric}{variant="{{variant}}"}`, 'allowed-increase': 5 })));
+  const times: number[] = [];
+  let verdict = '';
+  try {
+    for (let run = 0; run < 5; run++) {
+      const { main } = await harness.run('canary-analyze', { inputs: { 'prometheus-url': prometheus.url, metrics, 'end-time': end.toISOString(), interval: '1h', step: '15s', 'on-fail': 'pass' } });
+      if (main.exitCode !== 0) throw new Error(`canary-analyze failed:\n${main.log}`);
+      verdict = main.outputs['verdict'] ?? '';
+      times.push(main.durationMs);
+    }
+  } finally {
+    harness.cleanup();
+    await prometheus.stop();
+  }
+  return `Time to a verdict, 10 metrics × 241 samples per side (an hour at 15 s) from Prometheus, spawn to exit: median ${median(times).toFixed(0)} ms over 5 runs (verdict ${verdict}).`;
+}
+
 console.log(`Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
 if (!only || only === 'startup') {
   console.log(`Bundle size and cold start (${RUNS} interleaved runs each):\n`);
   console.log(await benchStartup());
+  console.log('');
+}
+if (!only || only === 'canary') {
+  const { header, rows } = benchJudges();
+  console.log('Canary judges on the same simulated series (allowed effect: +5% latency, +0.5 points errors), share of runs that failed the canary:\n');
+  console.log(table(header, rows));
+  console.log('');
+  console.log(await benchTimeToVerdict());
   console.log('');
 }
 if (!only || only === 'switch') {

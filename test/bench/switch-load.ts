@@ -71,9 +71,9 @@ export async function benchSwitchUnderLoad(variants = VARIANTS): Promise<string[
       if (which('wrk')) {
         stage = await stageFor(variant, sshd);
         let running: { stop(): Promise<WrkResult> } | undefined;
-        await switchScenario(stage, { after: async (step) => {
+        await switchScenario(stage, { connections: 0, after: async (step) => {
           if (step === 'v1') running = startWrk(stage.url);
-        } }, 0).finally(async () => {
+        } }).finally(async () => {
           wrk = await running?.stop();
           await stage.stop();
         });

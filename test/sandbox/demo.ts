@@ -1,18 +1,22 @@
 /**
  * npm run demo: the suite's main job, in the sandbox. Real HAProxy in front of the sample service,
- * the actions run from their bundles exactly as a runner runs them, GitHub and Slack as local
- * doubles:
+ * real Prometheus scraping both colors, the actions run from their bundles exactly as a runner runs
+ * them, GitHub and Slack as local doubles:
  *   1. deploy v1 (blue), 2. deploy v2 blue-green under continuous load (green), 3. roll back
- *   instantly to v1 (blue), while notify keeps one Slack message up to date.
+ *   instantly to v1 (blue), while notify keeps one Slack message up to date;
+ *   4. progressive delivery of a healthy v2.1 (10% → analysis → 50% → analysis → promoted) and of a
+ *   v3 with +30% latency and 2% errors (10% → analysis fails → rolled back automatically).
  * Prints a timeline, what the load saw, the job summaries and the GitHub deployment records.
  *
  * HAProxy comes from Debian: when it is missing, the demo installs it with apt-get if it runs as
  * root (and says so), else prints the command and exits 1.
  */
 import { SlackDouble } from '../doubles/chat.ts';
-import { perSecond } from './load.ts';
+import { perSecond, startLoad } from './load.ts';
+import { progressiveDeploy } from './progressive.ts';
 import { switchScenario } from './scenario.ts';
 import { ensurePackages } from './requirements.ts';
+import { startPrometheus } from './servers.ts';
 import { Stage } from './stage.ts';
 
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
@@ -33,7 +37,9 @@ const note = (line: string) => {
   console.log(`${at()}  ${line}`);
 };
 
-const stage = await Stage.create('haproxy');
+// Every version answers in about 40 ms; v3 is the bad one: +30% latency and 2% errors.
+const stage = await Stage.create('haproxy', { v3: { LATENCY_MS: '52', ERROR_RATE: '0.02' } }, {}, { LATENCY_MS: '40' });
+const prometheus = await startPrometheus({ targets: { app: [`127.0.0.1:${stage.ports.blue}`, `127.0.0.1:${stage.ports.green}`] }, scrapeSeconds: 1 });
 const slack = await new SlackDouble().start();
 stage.routerInputs['environment-url'] = stage.url;
 let slackRef = { ts: '', channel: '#deploys' };
@@ -61,6 +67,7 @@ try {
   section('Deploying v1, then v2 under load, then rolling back');
   console.log(`HAProxy on ${stage.url} (runtime API ${stage.haproxy?.runtime}); blue on :${stage.ports.blue}, green on :${stage.ports.green}`);
   const result = await switchScenario(stage, {
+    connections: 48,
     note,
     before: async (step) => {
       if (step === 'v2') slackRef = { ts: '', channel: '#deploys' };
@@ -101,6 +108,29 @@ try {
   section('Job summary: rollback');
   console.log(result.steps.rollback.summary.replace(/^/gm, '  '));
 
+  section('Progressive delivery: 10% → analysis → 50% → analysis → promote, or roll back');
+  const load = startLoad(stage.url, 48);
+  note('load started again: 48 keep-alive connections');
+  const healthy = await progressiveDeploy(stage, prometheus, 'v2.1', '104', note);
+  const bad = await progressiveDeploy(stage, prometheus, 'v3', '105', note);
+  const progressiveStats = await load.stop();
+  note('load stopped');
+  for (const { second, versions } of perSecond(progressiveStats)) {
+    const total = Object.values(versions).reduce((sum, count) => sum + count, 0);
+    const shares = Object.entries(versions)
+      .sort()
+      .map(([version, count]) => `${version} ${Math.round((count / total) * 100)}%`)
+      .join('  ');
+    console.log(`  t+${String(second).padStart(3)}s  ${shares}`);
+  }
+  console.log(
+    `  ${progressiveStats.requests} requests: ${progressiveStats.non2xx} non-2xx (v3's own 2% errors while it had traffic), ${progressiveStats.connectionErrors} connection errors, ` +
+      `${progressiveStats.userVisibleFailures} failures a browser would have shown`,
+  );
+  console.log(`  ${healthy.version}: ${healthy.outcome}; ${bad.version}: ${bad.outcome}`);
+  section(`Job summary: canary-analyze of ${bad.version} (why it was rolled back)`);
+  console.log((bad.analyses.at(-1)?.summary ?? '').replace(/^/gm, '  '));
+
   section('GitHub deployment records (production)');
   for (const deployment of stage.github.deployments) {
     const payload = deployment.payload as Record<string, unknown>;
@@ -115,7 +145,9 @@ try {
   for (const line of timeline) console.log(`  ${line}`);
   const violations = [...stage.github.violations, ...stage.github.rejected, ...slack.violations];
   section(violations.length === 0 ? 'GitHub and Slack accepted every request.' : `Refused: ${violations.join('; ')}`);
-  process.exitCode = violations.length === 0 && stats.userVisibleFailures === 0 ? 0 : 1;
+  const endings = healthy.outcome === 'promoted' && bad.outcome === 'rolled back';
+  if (!endings) console.log(`Unexpected endings: ${healthy.version} ${healthy.outcome}, ${bad.version} ${bad.outcome}`);
+  process.exitCode = violations.length === 0 && stats.userVisibleFailures === 0 && endings ? 0 : 1;
 } finally {
-  await Promise.all([stage.stop(), slack.stop()]);
+  await Promise.all([stage.stop(), slack.stop(), prometheus.stop()]);
 }

@@ -20,6 +20,8 @@ export interface ScenarioResult {
 }
 
 export interface ScenarioHooks {
+  /** Keep-alive connections of the load (16 by default). */
+  connections?: number;
   /** Called around each step, e.g. to tell the story with notify. */
   before?(step: 'v1' | 'v2' | 'rollback'): Promise<void>;
   after?(step: 'v1' | 'v2' | 'rollback', result: StepResult): Promise<void>;
@@ -33,7 +35,8 @@ function expectOk(name: string, result: StepResult): StepResult {
   return result;
 }
 
-export async function switchScenario(stage: Stage, hooks: ScenarioHooks = {}, connections = 16): Promise<ScenarioResult> {
+export async function switchScenario(stage: Stage, hooks: ScenarioHooks = {}): Promise<ScenarioResult> {
+  const connections = hooks.connections ?? 16;
   const note = hooks.note ?? (() => undefined);
   await hooks.before?.('v1');
   const v1 = expectOk('deploy v1', await stage.run('deploy-bluegreen', { version: 'v1', ...HEALTH }, { runId: '101' }));

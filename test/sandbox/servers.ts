@@ -79,13 +79,19 @@ export interface Colors {
  * started in the background with its output in a file, stopped through its pid file. `versions`
  * gives some versions their own behaviour (LATENCY_MS, ERROR_RATE, HEALTHY, UNHEALTHY_AFTER_MS).
  */
-export function serviceCommands(dir: string, versions: Record<string, Record<string, string>> = {}): { start: string; stop: string } {
+export function serviceCommands(dir: string, versions: Record<string, Record<string, string>> = {}, every: Record<string, string> = {}): { start: string; stop: string } {
+  const defaults = Object.entries(every).map(([key, value]) => `export ${key}='${value}'; `).join('');
   const cases = Object.entries(versions)
     .map(([version, env]) => `${version}) export ${Object.entries(env).map(([key, value]) => `${key}='${value}'`).join(' ')};;`)
     .join(' ');
   return {
     start:
+      defaults +
       `${cases ? `case "$VERSION" in ${cases} esac; ` : ''}` +
+      // Replace whatever still runs on this color (an older version kept for the way back), as
+      // `systemctl restart app@$COLOR` would; then wait for it to let go of the port.
+      `if [ -f "${dir}/$COLOR.pid" ]; then old=$(cat "${dir}/$COLOR.pid"); rm -f "${dir}/$COLOR.pid"; kill "$old" 2>/dev/null; ` +
+      `for i in $(seq 1 100); do kill -0 "$old" 2>/dev/null || break; sleep 0.05; done; fi; ` +
       `PIDFILE="${dir}/$COLOR.pid" "${process.execPath}" "${SERVICE}" > "${dir}/$COLOR-$VERSION.log" 2>&1 & ` +
       // Wait for the pid file so a quick health check does not race the listener.
       `for i in $(seq 1 100); do [ -s "${dir}/$COLOR.pid" ] && exit 0; sleep 0.05; done; echo "service did not start" >&2; exit 1`,

@@ -31,16 +31,17 @@ export class Stage {
   /** ssh-host and friends: the router's commands, files and sockets reached over SSH. */
   sshInputs: Record<string, string> = {};
 
-  private constructor(github: GitHubDouble, ports: { blue: number; green: number }, versions: Record<string, Record<string, string>>) {
+  private constructor(github: GitHubDouble, ports: { blue: number; green: number }, versions: Record<string, Record<string, string>>, every: Record<string, string>) {
     this.github = github;
     this.ports = ports;
     this.dir = mkdtempSync(join(tmpdir(), 'stage-'));
-    this.commands = serviceCommands(this.dir, versions);
+    this.commands = serviceCommands(this.dir, versions, every);
   }
 
-  static async create(router: 'haproxy' | 'nginx' | 'command', versions: Record<string, Record<string, string>> = {}, options: { runtime?: 'tcp' | 'unix' } = {}): Promise<Stage> {
+  /** `versions` gives some versions their own behaviour; `every` is the environment of all of them. */
+  static async create(router: 'haproxy' | 'nginx' | 'command', versions: Record<string, Record<string, string>> = {}, options: { runtime?: 'tcp' | 'unix' } = {}, every: Record<string, string> = {}): Promise<Stage> {
     const github = await new GitHubDouble().start();
-    const stage = new Stage(github, { blue: await freePort(), green: await freePort() }, versions);
+    const stage = new Stage(github, { blue: await freePort(), green: await freePort() }, versions, every);
     const addresses = { 'blue-address': `127.0.0.1:${stage.ports.blue}`, 'green-address': `127.0.0.1:${stage.ports.green}` };
     if (router === 'haproxy') {
       // Nothing deployed yet: both servers without weight.
