@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TOKEN, GitHubDouble } from '../doubles/github/server.ts';
+import { HttpDouble } from '../doubles/http-double.ts';
 import { ActionHarness, ROOT, type RunOptions } from '../harness/run-action.ts';
 import { LIBRARIES } from '../../.ci/build.ts';
 import { ensurePackages } from '../sandbox/requirements.ts';
@@ -57,11 +58,16 @@ async function benchStartup(): Promise<string> {
   const bad = github.seedDeployment({ environment: 'production', payload: { deployActions: 1, version: 'v2', color: 'green', previousColor: 'blue', strategy: 'bluegreen', runId: 1 }, states: ['success', 'failure'] });
   github.seedDeployment({ environment: 'production', payload: { deployActions: 1, version: 'v1', color: 'blue', previousColor: 'green', strategy: 'bluegreen', rollbackOf: bad.id, runId: 2 }, states: ['success'] });
   const router = { router: 'command', 'blue-address': '127.0.0.1:1', 'green-address': '127.0.0.1:2', 'route-command': 'true', 'state-command': 'echo blue=100 green=0' };
+  // canary-analyze's small input: one metric from a JSON endpoint on loopback.
+  const samples = await new HttpDouble(() => ({ status: 200, body: { values: Array.from({ length: 40 }, (_, index) => 0.1 + (index % 7) / 1000) } })).start();
   const github_ = { apiUrl: github.apiUrl, token: DEFAULT_TOKEN };
   const smallInputs: Record<string, RunOptions> = {
     notify: { inputs: { status: 'success', environment: 'production', version: 'v1.0.0', channels: 'summary', 'github-token': '' } },
     'deploy-bluegreen': { inputs: { environment: 'production', action: 'cleanup', ...router }, github: github_ },
     rollback: { inputs: { environment: 'production', ...router }, github: github_ },
+    'canary-analyze': {
+      inputs: { provider: 'http-json', 'http-json-path': 'values', metrics: `- { name: latency, query: "${samples.url}/{{variant}}" }`, 'end-time': '2026-11-22T10:00:00Z', interval: '10m', 'github-token': '' },
+    },
   };
   const harness = new ActionHarness();
   const rows: string[][] = [];
@@ -88,7 +94,7 @@ async function benchStartup(): Promise<string> {
     }
   } finally {
     harness.cleanup();
-    await github.stop();
+    await Promise.all([github.stop(), samples.stop()]);
   }
   for (const library of LIBRARIES) {
     const dist = join(ROOT, 'dist', library.name);
