@@ -199,6 +199,11 @@ export class Inputs {
     return document.toJS();
   }
 
+  /** A URL validated like url(), kept as the user wrote it (URL.href would add a trailing slash). */
+  urlAsWritten(name: string): string | undefined {
+    return this.url(name) && this.string(name);
+  }
+
   /**
    * An absolute http(s) URL. Plain http is refused except for loopback hosts, so credentials never
    * cross the network in clear text while local doubles and sidecars still work.

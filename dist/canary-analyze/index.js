@@ -48678,6 +48678,10 @@ class Inputs {
         }
         return document.toJS();
     }
+    /** A URL validated like url(), kept as the user wrote it (URL.href would add a trailing slash). */
+    urlAsWritten(name) {
+        return this.url(name) && this.string(name);
+    }
     /**
      * An absolute http(s) URL. Plain http is refused except for loopback hosts, so credentials never
      * cross the network in clear text while local doubles and sidecars still work.
@@ -49184,29 +49188,19 @@ function builtInHttpMetrics() {
             // No 5xx at all is no error series at all: `or vector(0)` makes that a 0 ratio (no traffic stays no data).
             query: '(sum(rate(http_requests_total{ {{selector}}, code=~"5.." }[{{interval}}])) or vector(0)) / sum(rate(http_requests_total{ {{selector}} }[{{interval}}]))',
         },
-        {
+        ...[0.5, 0.95].map((quantile, index) => ({
             ...base,
-            name: 'latency-p50',
+            name: `latency-p${Math.round(quantile * 100)}`,
             kind: 'value',
             direction: 'increase',
             allowedIncrease: 10,
             critical: false,
             mustHaveData: true,
             group: 'latency',
-            weight: 40,
-            query: 'histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{ {{selector}} }[{{interval}}])))',
-        },
-        {
-            ...base,
-            name: 'latency-p95',
-            kind: 'value',
-            direction: 'increase',
-            allowedIncrease: 10,
-            critical: false,
-            mustHaveData: true,
-            group: 'latency',
-            query: 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{ {{selector}} }[{{interval}}])))',
-        },
+            // The group's weight is stated once, on its first metric.
+            weight: index === 0 ? 40 : undefined,
+            query: `histogram_quantile(${quantile}, sum by (le) (rate(http_request_duration_seconds_bucket{ {{selector}} }[{{interval}}])))`,
+        })),
         {
             ...base,
             name: 'cpu',

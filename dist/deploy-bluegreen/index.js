@@ -49058,7 +49058,7 @@ function readCommonConfig(inputs, needs) {
         drainMs: inputs.duration('drain-time', '5s', { min: 0, max: 60 * 60_000 }),
         ssh: parseSsh(inputs),
         githubToken: inputs.required('github-token'),
-        environmentUrl: inputs.url('environment-url') && inputs.string('environment-url'),
+        environmentUrl: inputs.urlAsWritten('environment-url'),
         transientEnvironment: inputs.boolean('transient-environment', false),
         lockTimeoutMs: inputs.duration('lock-timeout', '30m', { min: 60_000, max: 24 * 3_600_000 }),
     };
@@ -49119,7 +49119,7 @@ function readCommonConfig(inputs, needs) {
             service: name('kubernetes-service', true),
             previewService: name('kubernetes-preview-service', false),
             httpRoute: name('kubernetes-http-route', false),
-            previewUrl: inputs.url('kubernetes-preview-url') && inputs.string('kubernetes-preview-url'),
+            previewUrl: inputs.urlAsWritten('kubernetes-preview-url'),
             rolloutTimeoutMs: inputs.duration('kubernetes-rollout-timeout', '10m', { min: 5000, max: 6 * 3_600_000 }),
         };
     }
@@ -49431,6 +49431,10 @@ class Inputs {
             throw new InputError(name, `is not valid YAML or JSON${where}: ${reason}`);
         }
         return document.toJS();
+    }
+    /** A URL validated like url(), kept as the user wrote it (URL.href would add a trailing slash). */
+    urlAsWritten(name) {
+        return this.url(name) && this.string(name);
     }
     /**
      * An absolute http(s) URL. Plain http is refused except for loopback hosts, so credentials never

@@ -48705,6 +48705,10 @@ class Inputs {
         }
         return document.toJS();
     }
+    /** A URL validated like url(), kept as the user wrote it (URL.href would add a trailing slash). */
+    urlAsWritten(name) {
+        return this.url(name) && this.string(name);
+    }
     /**
      * An absolute http(s) URL. Plain http is refused except for loopback hosts, so credentials never
      * cross the network in clear text while local doubles and sidecars still work.
@@ -48882,7 +48886,7 @@ function readConfig(source = runnerInputs) {
             status,
             environment,
             version: inputs.string('version'),
-            environmentUrl: inputs.url('environment-url') && inputs.string('environment-url'),
+            environmentUrl: inputs.urlAsWritten('environment-url'),
             message: inputs.string('message'),
             channels,
             onlyOn: inputs.choices('only-on', NOTIFY_STATUSES, NOTIFY_STATUSES),

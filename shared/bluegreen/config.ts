@@ -122,7 +122,7 @@ export function readCommonConfig(inputs: Inputs, needs: { startCommand: boolean 
     drainMs: inputs.duration('drain-time', '5s', { min: 0, max: 60 * 60_000 }),
     ssh: parseSsh(inputs),
     githubToken: inputs.required('github-token'),
-    environmentUrl: inputs.url('environment-url') && inputs.string('environment-url'),
+    environmentUrl: inputs.urlAsWritten('environment-url'),
     transientEnvironment: inputs.boolean('transient-environment', false),
     lockTimeoutMs: inputs.duration('lock-timeout', '30m', { min: 60_000, max: 24 * 3_600_000 }),
   };
@@ -179,7 +179,7 @@ export function readCommonConfig(inputs: Inputs, needs: { startCommand: boolean 
       service: name('kubernetes-service', true) as string,
       previewService: name('kubernetes-preview-service', false),
       httpRoute: name('kubernetes-http-route', false),
-      previewUrl: inputs.url('kubernetes-preview-url') && inputs.string('kubernetes-preview-url'),
+      previewUrl: inputs.urlAsWritten('kubernetes-preview-url'),
       rolloutTimeoutMs: inputs.duration('kubernetes-rollout-timeout', '10m', { min: 5000, max: 6 * 3_600_000 }),
     };
   }

@@ -140,29 +140,19 @@ export function builtInHttpMetrics(): MetricDefinition[] {
       // No 5xx at all is no error series at all: `or vector(0)` makes that a 0 ratio (no traffic stays no data).
       query: '(sum(rate(http_requests_total{ {{selector}}, code=~"5.." }[{{interval}}])) or vector(0)) / sum(rate(http_requests_total{ {{selector}} }[{{interval}}]))',
     },
-    {
+    ...([0.5, 0.95] as const).map((quantile, index) => ({
       ...base,
-      name: 'latency-p50',
-      kind: 'value',
-      direction: 'increase',
+      name: `latency-p${Math.round(quantile * 100)}`,
+      kind: 'value' as const,
+      direction: 'increase' as const,
       allowedIncrease: 10,
       critical: false,
       mustHaveData: true,
       group: 'latency',
-      weight: 40,
-      query: 'histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{ {{selector}} }[{{interval}}])))',
-    },
-    {
-      ...base,
-      name: 'latency-p95',
-      kind: 'value',
-      direction: 'increase',
-      allowedIncrease: 10,
-      critical: false,
-      mustHaveData: true,
-      group: 'latency',
-      query: 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{ {{selector}} }[{{interval}}])))',
-    },
+      // The group's weight is stated once, on its first metric.
+      weight: index === 0 ? 40 : undefined,
+      query: `histogram_quantile(${quantile}, sum by (le) (rate(http_request_duration_seconds_bucket{ {{selector}} }[{{interval}}])))`,
+    })),
     {
       ...base,
       name: 'cpu',

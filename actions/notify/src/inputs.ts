@@ -193,7 +193,7 @@ export function readConfig(source: InputSource = runnerInputs): { config: Notify
       status,
       environment,
       version: inputs.string('version'),
-      environmentUrl: inputs.url('environment-url') && inputs.string('environment-url'),
+      environmentUrl: inputs.urlAsWritten('environment-url'),
       message: inputs.string('message'),
       channels,
       onlyOn: inputs.choices('only-on', NOTIFY_STATUSES, NOTIFY_STATUSES),
