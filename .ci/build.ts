@@ -35,13 +35,15 @@ export interface Bundle {
 }
 
 /**
- * Code that deploy-bluegreen and rollback share and load only when a run needs it (shared/bluegreen
- * loadLibrary): one copy in the repository instead of one per action. The Kubernetes client is about
- * 19 MB unminified, 5.7 MB minified.
+ * Code that several bundles share, loaded only when a run needs it (shared/library.ts): one copy in
+ * the repository instead of one per bundle. SSH and Kubernetes serve deploy-bluegreen and rollback
+ * (the Kubernetes client is about 19 MB unminified, 5.7 MB minified); cache is @actions/cache with
+ * the Azure Storage SDK (about 4 MB) for build-cache's main, post and save bundles.
  */
 export const LIBRARIES: Bundle[] = [
   { name: 'ssh', entry: 'shared/bluegreen/ssh.ts', minify: true },
   { name: 'kubernetes', entry: 'shared/bluegreen/routers/kubernetes.ts', minify: true },
+  { name: 'cache', entry: 'actions/build-cache/src/cache-client.ts', minify: true },
 ];
 
 /**

@@ -39522,7 +39522,7 @@ exports.visitAsync = visitAsync;
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(341);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4856);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -39531,7 +39531,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 341:
+/***/ 4856:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48342,6 +48342,29 @@ class DeploymentRecords {
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/library.js
+var __rewriteRelativeImportExtension = (undefined && undefined.__rewriteRelativeImportExtension) || function (path, preserveJsx) {
+    if (typeof path === "string" && /^\.\.?\//.test(path)) {
+        return path.replace(/\.(tsx)$|((?:\.d)?)((?:\.[^./]+?)?)\.([cm]?)ts$/i, function (m, tsx, d, ext, cm) {
+            return tsx ? preserveJsx ? ".jsx" : ".js" : d && (!ext || !cm) ? m : (d + ext + "." + cm.toLowerCase() + "js");
+        });
+    }
+    return path;
+};
+/**
+ * Code that several bundles share and load only when a run needs it (dist/<name>/index.js, built
+ * from LIBRARIES in .ci/build.ts): one copy in the repository instead of one per bundle, and
+ * megabytes that a run which does not need them never parses. `callerUrl` is the caller's
+ * import.meta.url: from source (tests, scripts) the module at `source`, relative to the caller, loads
+ * directly; from a bundle, the library beside it.
+ */
+async function loadLibrary(name, source, callerUrl) {
+    // Through a variable: a literal `new URL(..., import.meta.url)` is taken by ncc for an asset to copy.
+    const here = import.meta.url;
+    const url = callerUrl.endsWith('.ts') ? new URL(source, callerUrl) : new URL(`../${name}/index.js`, here);
+    return (await import(__rewriteRelativeImportExtension(/* webpackIgnore: true */ url.href)));
+}
+
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 // EXTERNAL MODULE: external "node:crypto"
@@ -48962,14 +48985,7 @@ class NginxRouter extends HostedRouter {
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/bluegreen/config.js
-var __rewriteRelativeImportExtension = (undefined && undefined.__rewriteRelativeImportExtension) || function (path, preserveJsx) {
-    if (typeof path === "string" && /^\.\.?\//.test(path)) {
-        return path.replace(/\.(tsx)$|((?:\.d)?)((?:\.[^./]+?)?)\.([cm]?)ts$/i, function (m, tsx, d, ext, cm) {
-            return tsx ? preserveJsx ? ".jsx" : ".js" : d && (!ext || !cm) ? m : (d + ext + "." + cm.toLowerCase() + "js");
-        });
-    }
-    return path;
-};
+
 
 
 
@@ -49149,16 +49165,6 @@ async function recordedSplit(records, environment) {
     }
     return { blue: 0, green: 0 };
 }
-/**
- * The SSH and Kubernetes code are bundles of their own (dist/ssh/, dist/kubernetes/), shared by
- * deploy-bluegreen and rollback and loaded only when a run needs them: the Kubernetes client alone is
- * megabytes that most users never need. From source (tests, scripts) the modules load directly.
- */
-async function loadLibrary(name, source) {
-    const here = import.meta.url;
-    const url = here.endsWith('.ts') ? new URL(source, here) : new URL(`../${name}/index.js`, here);
-    return (await import(__rewriteRelativeImportExtension(/* webpackIgnore: true */ url.href)));
-}
 async function openHost(ssh) {
     if (!ssh)
         return new LocalHost();
@@ -49166,12 +49172,12 @@ async function openHost(ssh) {
     // inlined); ES modules have none, so it is defined before the SSH code runs.
     const scope = globalThis;
     scope.__dirname ??= (0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url));
-    const { SshHost } = await loadLibrary('ssh', './ssh.ts');
+    const { SshHost } = await loadLibrary('ssh', './ssh.ts', import.meta.url);
     return SshHost.connect(ssh);
 }
 async function createRouter(config, records) {
     if (config.router === 'kubernetes') {
-        const { KubernetesRouter } = await loadLibrary('kubernetes', './routers/kubernetes.ts');
+        const { KubernetesRouter } = await loadLibrary('kubernetes', './routers/kubernetes.ts', import.meta.url);
         return new KubernetesRouter({ ...config.kubernetes, environment: config.environment });
     }
     const host = await openHost(config.ssh);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError, UserError } from '../errors.ts';
 import type { Inputs } from '../inputs.ts';
 import { isGood, type DeploymentRecords } from '../deployments.ts';
+import { loadLibrary } from '../library.ts';
 import type { HealthCheck } from './health.ts';
 import type { KubernetesOptions } from './routers/kubernetes.ts';
 import { LocalHost, parseSocketTarget, type Host, type SocketTarget } from './host.ts';
@@ -209,30 +210,19 @@ export async function recordedSplit(records: DeploymentRecords, environment: str
   return { blue: 0, green: 0 };
 }
 
-/**
- * The SSH and Kubernetes code are bundles of their own (dist/ssh/, dist/kubernetes/), shared by
- * deploy-bluegreen and rollback and loaded only when a run needs them: the Kubernetes client alone is
- * megabytes that most users never need. From source (tests, scripts) the modules load directly.
- */
-export async function loadLibrary<T>(name: 'ssh' | 'kubernetes', source: string): Promise<T> {
-  const here = import.meta.url;
-  const url = here.endsWith('.ts') ? new URL(source, here) : new URL(`../${name}/index.js`, here);
-  return (await import(/* webpackIgnore: true */ url.href)) as T;
-}
-
 export async function openHost(ssh: SshSpec | undefined): Promise<Host> {
   if (!ssh) return new LocalHost();
   // ssh2's Emscripten-built poly1305 reads __dirname (only to name a script folder: its wasm is
   // inlined); ES modules have none, so it is defined before the SSH code runs.
   const scope = globalThis as { __dirname?: string };
   scope.__dirname ??= dirname(fileURLToPath(import.meta.url));
-  const { SshHost } = await loadLibrary<typeof import('./ssh.ts')>('ssh', './ssh.ts');
+  const { SshHost } = await loadLibrary<typeof import('./ssh.ts')>('ssh', './ssh.ts', import.meta.url);
   return SshHost.connect(ssh);
 }
 
 export async function createRouter(config: CommonConfig, records: DeploymentRecords): Promise<Router> {
   if (config.router === 'kubernetes') {
-    const { KubernetesRouter } = await loadLibrary<typeof import('./routers/kubernetes.ts')>('kubernetes', './routers/kubernetes.ts');
+    const { KubernetesRouter } = await loadLibrary<typeof import('./routers/kubernetes.ts')>('kubernetes', './routers/kubernetes.ts', import.meta.url);
     return new KubernetesRouter({ ...(config.kubernetes as NonNullable<CommonConfig['kubernetes']>), environment: config.environment });
   }
   const host = await openHost(config.ssh);

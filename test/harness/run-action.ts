@@ -47,6 +47,13 @@ export interface RunOptions {
   github?: Partial<GitHubContext>;
   /** Main step only, or main then post (as the runner does when runs.post exists). */
   post?: boolean;
+  /**
+   * The job's other steps, run between the main step and the post step (the runner runs post steps
+   * when the job ends). Returning { jobFailed: true } says one of them failed, for post-if.
+   */
+  beforePost?: (main: StepResult) => Promise<{ jobFailed?: boolean } | void>;
+  /** A folder to use as GITHUB_WORKSPACE (a checkout the test prepared), instead of a fresh empty one. */
+  workspace?: string;
   timeoutMs?: number;
 }
 
@@ -187,9 +194,9 @@ export class ActionHarness {
       ...options.github,
     };
     const stepDir = mkdtempSync(join(this.workDir, 'step-'));
-    const workspace = join(stepDir, 'workspace');
+    const workspace = options.workspace ?? join(stepDir, 'workspace');
     const runnerTemp = join(stepDir, 'runner-temp');
-    mkdirSync(workspace);
+    mkdirSync(workspace, { recursive: true });
     mkdirSync(runnerTemp);
     const eventPath = join(stepDir, 'event.json');
     writeFileSync(eventPath, JSON.stringify(options.event?.payload ?? {}));
@@ -236,8 +243,9 @@ export class ActionHarness {
     };
 
     const main = await this.#step(yaml.dir, yaml.runs.main, { ...baseEnv, ...inputEnv, ...options.env }, stepDir, 'main', options.timeoutMs);
+    const rest = await options.beforePost?.(main);
     if (!options.post || !yaml.runs.post) return { main };
-    if (!evaluatePostIf(yaml.runs['post-if'], main.exitCode === 0)) return { main };
+    if (!evaluatePostIf(yaml.runs['post-if'], main.exitCode === 0 && !rest?.jobFailed)) return { main };
     const stateEnv = Object.fromEntries(Object.entries(main.state).map(([name, value]) => [`STATE_${name}`, value]));
     const post = await this.#step(yaml.dir, yaml.runs.post, { ...baseEnv, ...inputEnv, ...options.env, ...stateEnv }, stepDir, 'post', options.timeoutMs);
     return { main, post };

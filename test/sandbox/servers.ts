@@ -388,3 +388,42 @@ export async function startPrometheus(options: { targets?: Record<string, string
     },
   };
 }
+
+export interface Azurite {
+  /** The blob endpoint of the emulator's account, e.g. http://127.0.0.1:PORT/devstoreaccount1. */
+  blobUrl: string;
+  account: string;
+  /** The emulator's published well-known account key (not a secret: every Azurite has it). */
+  accountKey: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Azurite, Microsoft's Azure Storage emulator (npm azurite), as the blob store behind the cache
+ * service double's signed URLs. Telemetry off (the network is closed), API version checks off (the
+ * Azure SDK in @actions/cache may be newer than the emulator), blobs in a temporary folder.
+ */
+export async function startAzurite(): Promise<Azurite> {
+  const binary = join(SANDBOX, '../../node_modules/.bin/azurite-blob');
+  if (!existsSync(binary)) throw new Error('azurite is not installed (npm devDependency azurite; run npm ci)');
+  const dir = mkdtempSync(join(tmpdir(), 'sandbox-azurite-'));
+  const port = await freePort();
+  const child = spawn(binary, ['--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir, '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`azurite exited: ${stderr}`);
+    return portOpen(port);
+  }, 'azurite to listen', 30_000);
+  return {
+    blobUrl: `http://127.0.0.1:${port}/devstoreaccount1`,
+    account: 'devstoreaccount1',
+    accountKey: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,3 @@
+import { runPost } from './save-step.ts';
+
+await runPost();

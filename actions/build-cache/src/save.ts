@@ -1,0 +1,3 @@
+import { runSave } from './save-step.ts';
+
+await runSave();
