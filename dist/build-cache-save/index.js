@@ -48463,6 +48463,18 @@ const ECOSYSTEMS = {
                 return [external_node_path_namespaceObject.posix.join(machine.home, 'Library', 'pnpm', 'store')];
             return [external_node_path_namespaceObject.posix.join(xdgData(machine), 'pnpm', 'store')];
         },
+        // The package metadata pnpm (10+) checks a lockfile against before installing: without it an
+        // offline install from the store alone fails.
+        also: {
+            query: { command: 'pnpm', args: ['config', 'get', 'cache-dir'], inProject: true, parse: singlePath },
+            defaults: (machine) => {
+                if (machine.platform === 'win32')
+                    return [external_node_path_namespaceObject.win32.join(localAppData(machine), 'pnpm-cache')];
+                if (machine.platform === 'darwin')
+                    return [macCaches(machine, 'pnpm')];
+                return [external_node_path_namespaceObject.posix.join(xdgCache(machine), 'pnpm')];
+            },
+        },
     },
     yarn: {
         id: 'yarn',
@@ -48470,10 +48482,11 @@ const ECOSYSTEMS = {
         tool: 'yarn',
         keyFiles: ['**/yarn.lock'],
         query: { command: 'yarn', args: ['cache', 'dir'], inProject: true, parse: singlePath },
+        // Yarn 1 keeps its cache in a v6 folder inside YARN_CACHE_FOLDER (as `yarn cache dir` shows).
         defaults: (machine) => {
             const configured = env(machine, 'YARN_CACHE_FOLDER');
             if (configured)
-                return [configured];
+                return [pathOf(machine).join(configured, 'v6')];
             if (machine.platform === 'win32')
                 return [external_node_path_namespaceObject.win32.join(localAppData(machine), 'Yarn', 'Cache', 'v6')];
             if (machine.platform === 'darwin')

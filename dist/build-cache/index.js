@@ -42931,6 +42931,18 @@ const ECOSYSTEMS = {
                 return [external_node_path_namespaceObject.posix.join(machine.home, 'Library', 'pnpm', 'store')];
             return [external_node_path_namespaceObject.posix.join(xdgData(machine), 'pnpm', 'store')];
         },
+        // The package metadata pnpm (10+) checks a lockfile against before installing: without it an
+        // offline install from the store alone fails.
+        also: {
+            query: { command: 'pnpm', args: ['config', 'get', 'cache-dir'], inProject: true, parse: singlePath },
+            defaults: (machine) => {
+                if (machine.platform === 'win32')
+                    return [external_node_path_namespaceObject.win32.join(localAppData(machine), 'pnpm-cache')];
+                if (machine.platform === 'darwin')
+                    return [macCaches(machine, 'pnpm')];
+                return [external_node_path_namespaceObject.posix.join(xdgCache(machine), 'pnpm')];
+            },
+        },
     },
     yarn: {
         id: 'yarn',
@@ -42938,10 +42950,11 @@ const ECOSYSTEMS = {
         tool: 'yarn',
         keyFiles: ['**/yarn.lock'],
         query: { command: 'yarn', args: ['cache', 'dir'], inProject: true, parse: singlePath },
+        // Yarn 1 keeps its cache in a v6 folder inside YARN_CACHE_FOLDER (as `yarn cache dir` shows).
         defaults: (machine) => {
             const configured = env(machine, 'YARN_CACHE_FOLDER');
             if (configured)
-                return [configured];
+                return [pathOf(machine).join(configured, 'v6')];
             if (machine.platform === 'win32')
                 return [external_node_path_namespaceObject.win32.join(localAppData(machine), 'Yarn', 'Cache', 'v6')];
             if (machine.platform === 'darwin')
@@ -47203,8 +47216,7 @@ const runTool = async (command, args, cwd) => {
         });
     });
 };
-async function ask(id, cwd, run) {
-    const query = ECOSYSTEMS[id].query;
+async function ask(id, cwd, run, query = ECOSYSTEMS[id].query) {
     if (!query)
         return undefined;
     const answer = await run(query.command, query.args, cwd);
@@ -47267,6 +47279,10 @@ async function locate(id, projectDirs, machine, run) {
         const answer = await ask(id, ecosystem.query?.inProject ? first : machine.home, run);
         asked = answer !== undefined;
         paths.push(...(answer ?? ecosystem.defaults(machine)));
+        if (ecosystem.also) {
+            const more = await ask(id, ecosystem.also.query.inProject ? first : machine.home, run, ecosystem.also.query);
+            paths.push(...(more ?? ecosystem.also.defaults(machine)));
+        }
         for (const dir of projectDirs)
             for (const path of ecosystem.projectPaths?.(machine) ?? [])
                 paths.push((0,external_node_path_namespaceObject.resolve)(dir, path));

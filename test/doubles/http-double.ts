@@ -25,6 +25,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Sent as is (text/plain) instead of JSON. */
   text?: string;
+  /** Sent as is (application/octet-stream): files such as package tarballs. */
+  bytes?: Buffer;
 }
 
 export interface Fault {
@@ -134,8 +136,11 @@ export class HttpDouble {
     }
     recorded.status = reply.status;
     const headers: Record<string, string> = { ...reply.headers };
-    let payload = '';
-    if (reply.text !== undefined) {
+    let payload: string | Buffer = '';
+    if (reply.bytes !== undefined) {
+      payload = reply.bytes;
+      headers['content-type'] ??= 'application/octet-stream';
+    } else if (reply.text !== undefined) {
       payload = reply.text;
       headers['content-type'] ??= 'text/plain; charset=utf-8';
     } else if (reply.body !== undefined) {

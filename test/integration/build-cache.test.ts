@@ -169,6 +169,35 @@ describe('restore and save', () => {
   });
 });
 
+describe('ecosystems whose tools cannot be installed here: fixture repositories', () => {
+  // uv (PyPI only) and NuGet (dotnet) are not in Debian's or npm's registries: the action falls back
+  // to their documented locations, filled here as the tools would fill them.
+  test('uv and NuGet: detected, keyed on their lockfiles, cached at their documented locations', async () => {
+    const repo = {
+      'tools/uv.lock': 'version = 1\n[[package]]\nname = "greet"\nversion = "1.0.0"\n',
+      'tools/pyproject.toml': '[project]\nname = "tools"\nversion = "0"\n',
+      'src/App/App.csproj': '<Project Sdk="Microsoft.NET.Sdk"><ItemGroup><PackageReference Include="Greet" Version="1.0.0" /></ItemGroup></Project>',
+      'src/App/packages.lock.json': '{"version":1,"dependencies":{}}',
+    };
+    const inputs = { prefix: prefix() };
+    const first = await stage.job({
+      repo,
+      inputs,
+      build: (runner) => {
+        CacheStage.writeFiles(join(runner.home, '.cache', 'uv'), { 'wheels-v5/greet.whl': 'uv wheel' });
+        CacheStage.writeFiles(join(runner.home, '.nuget', 'packages'), { 'greet/1.0.0/greet.1.0.0.nupkg': 'nupkg' });
+      },
+    });
+    expect(caches(first.main)).toMatchObject({ uv: { 'hit-kind': 'miss' }, nuget: { 'hit-kind': 'miss' } });
+    expect(JSON.parse(first.main.outputs['caches'] as string)).toMatchObject({ uv: { paths: ['~/.cache/uv'], 'key-files': 1 }, nuget: { paths: ['~/.nuget/packages'], 'key-files': 2 } });
+    expect(first.main.summary).toContain('documented default');
+    const second = await stage.job({ repo, inputs });
+    expect(second.main.outputs['hit-kind']).toBe('exact');
+    expect(readFileSync(join(second.home, '.cache', 'uv', 'wheels-v5', 'greet.whl'), 'utf8')).toBe('uv wheel');
+    expect(existsSync(join(second.home, '.nuget', 'packages', 'greet', '1.0.0', 'greet.1.0.0.nupkg'))).toBe(true);
+  });
+});
+
 describe('saving when the job fails', () => {
   test('post-if: success() skips the post step of a failed job: nothing is saved', async () => {
     const inputs = { ecosystems: 'npm', prefix: prefix() };

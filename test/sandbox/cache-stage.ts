@@ -20,7 +20,7 @@ export interface Runner {
 
 export interface JobOptions {
   /** The repository's files (path → content), or a folder to copy. */
-  repo: Record<string, string> | string;
+  repo: Record<string, string | Buffer> | string;
   inputs?: Record<string, string>;
   env?: Record<string, string>;
   ref?: string;
@@ -72,15 +72,19 @@ export class CacheStage {
    * A clean runner: an empty workspace and home, at the same paths every time, as hosted runners
    * have (/home/runner/work/<repo>/<repo>); the cache version is a hash of the paths.
    */
+  get runnerPaths(): Runner {
+    return { workspace: join(this.#dir, 'runner', 'work', 'app', 'app'), home: join(this.#dir, 'runner', 'home') };
+  }
+
   newRunner(): Runner {
-    const runner = { workspace: join(this.#dir, 'runner', 'work', 'app', 'app'), home: join(this.#dir, 'runner', 'home') };
+    const runner = this.runnerPaths;
     rmSync(join(this.#dir, 'runner'), { recursive: true, force: true });
     mkdirSync(runner.workspace, { recursive: true });
     mkdirSync(runner.home, { recursive: true });
     return runner;
   }
 
-  static writeFiles(root: string, files: Record<string, string>): void {
+  static writeFiles(root: string, files: Record<string, string | Buffer>): void {
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), content);

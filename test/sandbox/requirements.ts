@@ -17,6 +17,17 @@ export const PROGRAMS: Record<string, { package: string; neededBy: Array<'test' 
   openssl: { package: 'openssl', neededBy: ['test'] },
   prometheus: { package: 'prometheus', neededBy: ['test', 'demo', 'bench'] },
   wrk: { package: 'wrk', neededBy: ['bench'] },
+  // The package managers build-cache is tested with (the JavaScript ones come from npm).
+  go: { package: 'golang-go', neededBy: ['test'] },
+  cargo: { package: 'cargo', neededBy: ['test'] },
+  gradle: { package: 'gradle', neededBy: ['test'] },
+  mvn: { package: 'maven', neededBy: ['test'] },
+  bundle: { package: 'ruby-bundler', neededBy: ['test'] },
+  composer: { package: 'composer', neededBy: ['test'] },
+  unzip: { package: 'unzip', neededBy: ['test'] },
+  poetry: { package: 'python3-poetry', neededBy: ['test'] },
+  pip: { package: 'python3-pip', neededBy: ['test'] },
+  zstd: { package: 'zstd', neededBy: ['test', 'bench'] },
 };
 
 export function missingPackages(purpose: 'test' | 'demo' | 'bench'): string[] {

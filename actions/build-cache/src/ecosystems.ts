@@ -57,6 +57,8 @@ export interface Ecosystem {
   query?: ToolQuery;
   /** The tool's documented default cache locations, after the environment variables that move them. */
   defaults: (machine: Machine) => string[];
+  /** A second location the tool is asked about separately, with its own default (pnpm's metadata cache). */
+  also?: { query: ToolQuery; defaults: (machine: Machine) => string[] };
   /**
    * For caches kept inside each project (Cargo's target, Yarn's local cache, Bundler's vendor
    * folder): the folders to cache for one project folder, relative to it.
@@ -146,6 +148,16 @@ export const ECOSYSTEMS: Record<EcosystemId, Ecosystem> = {
       if (machine.platform === 'darwin') return [posix.join(machine.home, 'Library', 'pnpm', 'store')];
       return [posix.join(xdgData(machine), 'pnpm', 'store')];
     },
+    // The package metadata pnpm (10+) checks a lockfile against before installing: without it an
+    // offline install from the store alone fails.
+    also: {
+      query: { command: 'pnpm', args: ['config', 'get', 'cache-dir'], inProject: true, parse: singlePath },
+      defaults: (machine) => {
+        if (machine.platform === 'win32') return [win32.join(localAppData(machine), 'pnpm-cache')];
+        if (machine.platform === 'darwin') return [macCaches(machine, 'pnpm')];
+        return [posix.join(xdgCache(machine), 'pnpm')];
+      },
+    },
   },
   yarn: {
     id: 'yarn',
@@ -153,9 +165,10 @@ export const ECOSYSTEMS: Record<EcosystemId, Ecosystem> = {
     tool: 'yarn',
     keyFiles: ['**/yarn.lock'],
     query: { command: 'yarn', args: ['cache', 'dir'], inProject: true, parse: singlePath },
+    // Yarn 1 keeps its cache in a v6 folder inside YARN_CACHE_FOLDER (as `yarn cache dir` shows).
     defaults: (machine) => {
       const configured = env(machine, 'YARN_CACHE_FOLDER');
-      if (configured) return [configured];
+      if (configured) return [pathOf(machine).join(configured, 'v6')];
       if (machine.platform === 'win32') return [win32.join(localAppData(machine), 'Yarn', 'Cache', 'v6')];
       if (machine.platform === 'darwin') return [macCaches(machine, 'Yarn', 'v6')];
       return [posix.join(xdgCache(machine), 'yarn', 'v6')];

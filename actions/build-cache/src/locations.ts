@@ -52,8 +52,7 @@ export interface Located {
   toolchain?: string;
 }
 
-async function ask(id: EcosystemId, cwd: string, run: RunTool): Promise<string[] | undefined> {
-  const query = ECOSYSTEMS[id].query;
+async function ask(id: EcosystemId, cwd: string, run: RunTool, query = ECOSYSTEMS[id].query): Promise<string[] | undefined> {
   if (!query) return undefined;
   const answer = await run(query.command, query.args, cwd);
   if (!answer || (answer.code !== 0 && !query.anyExit)) return undefined;
@@ -111,6 +110,10 @@ export async function locate(id: EcosystemId, projectDirs: readonly string[], ma
     const answer = await ask(id, ecosystem.query?.inProject ? first : machine.home, run);
     asked = answer !== undefined;
     paths.push(...(answer ?? ecosystem.defaults(machine)));
+    if (ecosystem.also) {
+      const more = await ask(id, ecosystem.also.query.inProject ? first : machine.home, run, ecosystem.also.query);
+      paths.push(...(more ?? ecosystem.also.defaults(machine)));
+    }
     for (const dir of projectDirs) for (const path of ecosystem.projectPaths?.(machine) ?? []) paths.push(resolve(dir, path));
   }
 

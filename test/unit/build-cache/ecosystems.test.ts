@@ -44,6 +44,12 @@ describe('documented default cache locations', () => {
     expect(ECOSYSTEMS[id].defaults(windows)).toEqual(onWindows);
   });
 
+  test('pnpm\'s metadata cache beside its store', () => {
+    expect(ECOSYSTEMS.pnpm.also?.defaults(linux)).toEqual(['/home/runner/.cache/pnpm']);
+    expect(ECOSYSTEMS.pnpm.also?.defaults(mac)).toEqual(['/Users/runner/Library/Caches/pnpm']);
+    expect(ECOSYSTEMS.pnpm.also?.defaults(windows)).toEqual(['C:\\Users\\runneradmin\\AppData\\Local\\pnpm-cache']);
+  });
+
   test('the variables that move a cache are honoured', () => {
     const env = (values: Record<string, string>): Machine => ({ ...linux, env: values });
     expect(ECOSYSTEMS.npm.defaults(env({ npm_config_cache: '/c/npm' }))).toEqual(['/c/npm']);
@@ -57,6 +63,7 @@ describe('documented default cache locations', () => {
     expect(ECOSYSTEMS.nuget.defaults(env({ NUGET_PACKAGES: '/n' }))).toEqual(['/n']);
     expect(ECOSYSTEMS.bundler.defaults(env({ BUNDLE_PATH: 'vendor/gems' }))).toEqual(['vendor/gems']);
     expect(ECOSYSTEMS.uv.defaults(env({ UV_CACHE_DIR: '/uv' }))).toEqual(['/uv']);
+    expect(ECOSYSTEMS.yarn.defaults(env({ YARN_CACHE_FOLDER: '/y' }))).toEqual(['/y/v6']);
     expect(ECOSYSTEMS.bun.defaults(env({ BUN_INSTALL: '/b' }))).toEqual(['/b/install/cache']);
     expect(ECOSYSTEMS.pnpm.defaults(env({ XDG_DATA_HOME: '/d' }))).toEqual(['/d/pnpm/store']);
   });
