@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -21,7 +21,11 @@ let stage: CacheStage;
 let registry: NpmRegistryDouble;
 const scratch = mkdtempSync(join(tmpdir(), 'build-cache-tools-'));
 const BIN = join(ROOT, 'node_modules', '.bin');
-const PATH = `${BIN}:${process.env['PATH']}`;
+// Yarn 1 and berry both declare a `yarn` bin, and which one npm links into node_modules/.bin depends on
+// install order. A runner's `yarn` is Yarn 1 (berry projects hand over via yarnPath), so it comes first.
+const YARN_CLASSIC_BIN = mkdtempSync(join(tmpdir(), 'yarn-classic-'));
+symlinkSync(join(ROOT, 'node_modules', 'yarn', 'bin', 'yarn.js'), join(YARN_CLASSIC_BIN, 'yarn'));
+const PATH = `${YARN_CLASSIC_BIN}:${BIN}:${process.env['PATH']}`;
 const BERRY = join(ROOT, 'node_modules', '@yarnpkg', 'cli-dist', 'bin', 'yarn.js');
 /** The environment the current tool's steps get on top of the runner's. */
 let toolEnv: Record<string, string> = {};
@@ -35,6 +39,7 @@ afterAll(async () => {
   await registry.stop();
   expect(await stage.stop()).toEqual([]);
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(YARN_CLASSIC_BIN, { recursive: true, force: true });
 });
 
 /**
@@ -145,7 +150,8 @@ const JS_TOOLS: JsTool[] = [
 
 describe('JavaScript package managers, from a local registry, then without it', () => {
   test.each(JS_TOOLS)('$id', async (tool) => {
-    const env = tool.env?.(stage.runnerPaths) ?? {};
+    // The action asks the same `yarn` the steps run, so it gets the same PATH.
+    const env = { PATH, ...tool.env?.(stage.runnerPaths) };
     toolEnv = env;
     const repo = await committed(tool.files(registry.url), async (dir, runner) => void (await tool.install(runner, dir)));
     expect(Object.keys(repo)).toContain(tool.lockfile);
