@@ -3,6 +3,7 @@
  * npm run bench -- startup   bundle size and cold start only
  * npm run bench -- switch    the blue-green switch under load only
  * npm run bench -- canary    the canary judges compared, and the time to a verdict
+ * npm run bench -- cache     build-cache's keys, save and restore against @actions/glob and @actions/cache
  *
  * Startup: what every job pays for each action before it does anything. Bundle size on disk (each
  * job downloads the whole repository, every bundle included) and cold start: spawn to exit on a
@@ -10,7 +11,7 @@
  * machine noise hits both alike. Reference point (by hand, this machine kind): actions/cache's
  * restore bundle is 3.1 MB and starts in about 3.1x bare node.
  *
- * Switch: see switch-load.ts. Canary: see canary-judges.ts.
+ * Switch: see switch-load.ts. Canary: see canary-judges.ts. Cache: see cache-bench.ts.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { ensurePackages } from '../sandbox/requirements.ts';
 import { stringify } from 'yaml';
 import { logNormal, openMetrics, seeded, type SyntheticSeries } from '../sandbox/history.ts';
 import { startPrometheus } from '../sandbox/servers.ts';
+import { benchKeys, benchSaveRestore } from './cache-bench.ts';
 import { benchJudges } from './canary-judges.ts';
 import { benchSwitchUnderLoad, SWITCH_HEADER } from './switch-load.ts';
 
@@ -65,6 +67,8 @@ async function benchStartup(): Promise<string> {
     notify: { inputs: { status: 'success', environment: 'production', version: 'v1.0.0', channels: 'summary', 'github-token': '' } },
     'deploy-bluegreen': { inputs: { environment: 'production', action: 'cleanup', ...router }, github: github_ },
     rollback: { inputs: { environment: 'production', ...router }, github: github_ },
+    // build-cache's small input: an empty repository, no cache service (it says so and passes).
+    'build-cache': { inputs: { summary: 'false' } },
     'canary-analyze': {
       inputs: { provider: 'http-json', 'http-json-path': 'values', metrics: `- { name: latency, query: "${samples.url}/{{variant}}" }`, 'end-time': '2026-11-22T10:00:00Z', interval: '10m', 'github-token': '' },
     },
@@ -146,6 +150,15 @@ if (!only || only === 'canary') {
   console.log(table(header, rows));
   console.log('');
   console.log(await benchTimeToVerdict());
+  console.log('');
+}
+if (!only || only === 'cache') {
+  console.log('build-cache keys: finding and hashing the key files of a monorepo (median of 7 interleaved runs):\n');
+  console.log(table(['monorepo', 'build-cache', '@actions/glob hashFiles', 'ratio'], await benchKeys()));
+  console.log('');
+  const { bytes, rows } = await benchSaveRestore();
+  console.log(`build-cache save and restore of a ${(bytes / 1024 / 1024).toFixed(0)} MB node_modules-like tree (20,000 files) through the cache service double and Azurite (median of 3):\n`);
+  console.log(table(['', 'build-cache (bundle)', 'plain @actions/cache call', 'ratio'], rows));
   console.log('');
 }
 if (!only || only === 'switch') {

@@ -84,6 +84,10 @@ export class CacheStage {
     return runner;
   }
 
+  static copyTree(from: string, to: string): void {
+    cpSync(from, to, { recursive: true });
+  }
+
   static writeFiles(root: string, files: Record<string, string | Buffer>): void {
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -93,7 +97,7 @@ export class CacheStage {
 
   async job(options: JobOptions): Promise<JobResult> {
     const runner = { ...this.newRunner(), ...options.runner };
-    if (typeof options.repo === 'string') cpSync(options.repo, runner.workspace, { recursive: true });
+    if (typeof options.repo === 'string') CacheStage.copyTree(options.repo, runner.workspace);
     else CacheStage.writeFiles(runner.workspace, options.repo);
     const ref = options.ref ?? 'refs/heads/main';
     const token = this.service.issueToken(ref, options.alsoReads ?? (ref === 'refs/heads/main' ? [] : ['refs/heads/main']), { readOnly: options.readOnlyCache });
