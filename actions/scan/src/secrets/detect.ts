@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type { Finding } from '../findings.ts';
+import { redact, shannonEntropy } from './checks.ts';
+import { SECRET_RULES, type SecretRule } from './rules.ts';
+
+/** The inline comment that silences a line, in any comment syntax: `# scan:ignore`, `// scan:ignore`. */
+export const IGNORE_MARKER = 'scan:ignore';
+
+export interface SecretAllowlist {
+  /** Secrets matching one of these are not reported (a known test key, say). */
+  regexes: RegExp[];
+  /** Secrets containing one of these words (lower-case) are not reported. */
+  stopwords: string[];
+}
+
+export interface SecretHit {
+  rule: SecretRule;
+  secret: string;
+  line: number;
+  column: number;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Compiled once: every keyword of every rule in one alternation, longest first. */
+export class SecretDetector {
+  readonly #rules: SecretRule[];
+  readonly #keywordPattern: RegExp;
+  readonly #rulesByKeyword = new Map<string, SecretRule[]>();
+  readonly #allowlist: SecretAllowlist;
+
+  constructor(rules: SecretRule[] = SECRET_RULES, allowlist: SecretAllowlist = { regexes: [], stopwords: [] }) {
+    this.#rules = rules;
+    this.#allowlist = allowlist;
+    for (const rule of rules) {
+      for (const keyword of rule.keywords) {
+        const list = this.#rulesByKeyword.get(keyword) ?? [];
+        list.push(rule);
+        this.#rulesByKeyword.set(keyword, list);
+      }
+    }
+    const keywords = [...this.#rulesByKeyword.keys()].sort((a, b) => b.length - a.length);
+    this.#keywordPattern = new RegExp(keywords.map(escapeRegex).join('|'), 'g');
+  }
+
+  /** The rules whose keywords occur in the text: the only patterns worth running on it. */
+  candidateRules(lowerText: string): SecretRule[] {
+    const rules = new Set<SecretRule>();
+    this.#keywordPattern.lastIndex = 0;
+    for (const match of lowerText.matchAll(this.#keywordPattern)) {
+      for (const rule of this.#rulesByKeyword.get(match[0]) ?? []) rules.add(rule);
+      if (rules.size === this.#rules.length) break;
+    }
+    return [...rules];
+  }
+
+  detect(text: string): SecretHit[] {
+    const candidates = this.candidateRules(text.toLowerCase());
+    if (candidates.length === 0) return [];
+    const lineStarts = lineStartsOf(text);
+    const hits: SecretHit[] = [];
+    const seen = new Set<string>();
+    for (const rule of candidates) {
+      rule.pattern.lastIndex = 0;
+      for (const match of text.matchAll(rule.pattern)) {
+        const secret = match.groups?.['secret'] ?? match[0];
+        if (rule.entropy !== undefined && shannonEntropy(secret) < rule.entropy) continue;
+        if (rule.valid && !rule.valid(secret)) continue;
+        if (this.#allowed(secret)) continue;
+        const offset = (match.index ?? 0) + match[0].indexOf(secret);
+        const line = lineOf(lineStarts, offset);
+        if (lineText(text, lineStarts, line).includes(IGNORE_MARKER)) continue;
+        // A specific rule and the generic one can match the same value: report it once, as the first (specific) rule.
+        const key = `${offset}:${secret}`;
+        if (seen.has(key) || seen.has(secret)) continue;
+        seen.add(key);
+        seen.add(secret);
+        hits.push({ rule, secret, line: line + 1, column: offset - (lineStarts[line] as number) + 1 });
+      }
+    }
+    return hits.sort((a, b) => a.line - b.line || a.column - b.column);
+  }
+
+  #allowed(secret: string): boolean {
+    const lower = secret.toLowerCase();
+    return this.#allowlist.regexes.some((regex) => regex.test(secret)) || this.#allowlist.stopwords.some((word) => lower.includes(word));
+  }
+}
+
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) starts.push(index + 1);
+  return starts;
+}
+
+function lineOf(starts: number[], offset: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if ((starts[middle] as number) <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+function lineText(text: string, starts: number[], line: number): string {
+  const end = starts[line + 1] ?? text.length;
+  return text.slice(starts[line] as number, end);
+}
+
+/**
+ * The fingerprint keys on the rule, the file and a hash of the secret, never on the line: the same
+ * secret moved down a file is the same finding, and the hash does not reveal it.
+ */
+export function secretFinding(hit: SecretHit, path: string, commit?: string): Finding {
+  const digest = createHash('sha256').update(hit.secret).digest('hex').slice(0, 16);
+  const where = commit ? ` (added in ${commit.slice(0, 12)})` : '';
+  return {
+    ruleId: `secrets/${hit.rule.id}`,
+    scanner: 'secrets',
+    severity: hit.rule.severity,
+    message: `${hit.rule.title}: ${redact(hit.secret)}${where}`,
+    path,
+    line: hit.line,
+    column: hit.column,
+    fingerprint: `secrets/${hit.rule.id}:${path}:${digest}`,
+    ...(commit ? { commit } : {}),
+  };
+}

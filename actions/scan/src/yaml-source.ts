@@ -1,0 +1,69 @@
+import { isMap, isNode, isScalar, LineCounter, parseAllDocuments, parseDocument, type Document } from 'yaml';
+
+export type YamlPath = ReadonlyArray<string | number>;
+
+/** A YAML file parsed once: plain values for the rules, and the line of any node for the findings. */
+export class YamlSource {
+  readonly value: unknown;
+  readonly #document: Document;
+  readonly #lines: LineCounter;
+
+  private constructor(document: Document, lines: LineCounter) {
+    this.#document = document;
+    this.#lines = lines;
+    this.value = document.toJS({ maxAliasCount: 100 }) as unknown;
+  }
+
+  /** Parses one YAML document; a syntax error is thrown with its line. */
+  static parse(text: string): YamlSource {
+    const lines = new LineCounter();
+    const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+    const error = document.errors[0];
+    if (error) {
+      const line = error.linePos?.[0]?.line ?? lines.linePos(error.pos[0]).line;
+      throw new YamlSyntaxError(error.message.split('\n')[0] as string, line);
+    }
+    return new YamlSource(document, lines);
+  }
+
+  /** Every document of a multi-document file (Kubernetes manifests). */
+  static parseAll(text: string): YamlSource[] {
+    const lines = new LineCounter();
+    const documents = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+    if (!Array.isArray(documents)) return [];
+    return documents.map((document) => {
+      const error = document.errors[0];
+      if (error) throw new YamlSyntaxError(error.message.split('\n')[0] as string, lines.linePos(error.pos[0]).line);
+      return new YamlSource(document, lines);
+    });
+  }
+
+  /** The 1-based line of the node at path, or of its nearest existing ancestor. */
+  line(path: YamlPath, part: 'key' | 'value' = 'value'): number {
+    for (let length = path.length; length >= 0; length--) {
+      const prefix = path.slice(0, length);
+      if (part === 'key' && length === path.length && length > 0) {
+        const parent = length === 1 ? this.#document.contents : this.#document.getIn(prefix.slice(0, -1), true);
+        if (isMap(parent)) {
+          const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === prefix[prefix.length - 1]);
+          if (pair && isNode(pair.key) && pair.key.range) return this.#lines.linePos(pair.key.range[0]).line;
+        }
+      }
+      const node = length === 0 ? this.#document.contents : this.#document.getIn(prefix, true);
+      if (isNode(node) && node.range) return this.#lines.linePos(node.range[0]).line;
+    }
+    return 1;
+  }
+}
+
+export class YamlSyntaxError extends Error {
+  readonly line: number;
+  constructor(message: string, line: number) {
+    super(message);
+    this.line = line;
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
