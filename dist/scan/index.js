@@ -54922,10 +54922,16 @@ function osvFolder(dir) {
     };
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/scan/src/findings.js
+
 /** One severity scale for every scanner; fail-on compares against it. */
 const SEVERITIES = ['critical', 'high', 'medium', 'low'];
 const SCANNERS = ['secrets', 'workflows', 'dependencies', 'manifests'];
+function catalogOf(scanner, table) {
+    return Object.entries(table).map(([name, rule]) => ({ id: `${scanner}/${name}`, scanner, ...rule }));
+}
 function severityRank(severity) {
     return SEVERITIES.length - SEVERITIES.indexOf(severity);
 }
@@ -54948,6 +54954,22 @@ function countBySeverity(findings) {
 }
 function compareFindings(a, b) {
     return severityRank(b.severity) - severityRank(a.severity) || a.path.localeCompare(b.path) || a.line - b.line || a.ruleId.localeCompare(b.ruleId);
+}
+/**
+ * A finding's identity without its line number: the rule, the file and a digest of what makes it
+ * this finding (the secret, the YAML path, the package and advisory). new-only and SARIF's
+ * partialFingerprints rest on it; the digest also keeps a secret out of it.
+ */
+function fingerprintOf(ruleId, path, identity) {
+    return `${ruleId}:${path}:${(0,external_node_crypto_.createHash)('sha256').update(identity).digest('hex').slice(0, 16)}`;
+}
+/** A finding of a rule-table rule, its message "<title>: <detail>". */
+function tableFinding(scanner, table, name, at, detail, identity) {
+    const rule = table[name];
+    if (!rule)
+        throw new Error(`no rule ${scanner}/${name}`);
+    const ruleId = `${scanner}/${name}`;
+    return { ruleId, scanner, severity: rule.severity, message: `${rule.title}: ${detail}`, path: at.path, line: at.line, fingerprint: fingerprintOf(ruleId, at.path, identity) };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/secrets.js
@@ -55622,8 +55644,6 @@ function buildSarif(options) {
     };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/scan/src/manifests/dockerfile.js
 
 const RULES = {
@@ -55636,7 +55656,7 @@ const RULES = {
     'docker-signature-check-bypassed': { severity: 'high', title: 'Package signature check bypassed', help: '--allow-unauthenticated, --nogpgcheck, --allow-untrusted and gpgcheck=0 install packages nobody signed. Import the repository key instead.' },
 };
 function dockerfileRuleCatalog() {
-    return Object.entries(RULES).map(([id, rule]) => ({ id: `manifests/${id}`, scanner: 'manifests', ...rule }));
+    return catalogOf('manifests', RULES);
 }
 function isDockerfile(path) {
     const name = path.slice(path.lastIndexOf('/') + 1);
@@ -55677,9 +55697,7 @@ const PIPE_TO_SHELL = /\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:\S*\/)?(?:sh|
 function auditDockerfile(path, text) {
     const findings = [];
     const report = (id, line, detail, key) => {
-        const rule = RULES[id];
-        const digest = (0,external_node_crypto_.createHash)('sha256').update(`${key}`).digest('hex').slice(0, 16);
-        findings.push({ ruleId: `manifests/${id}`, scanner: 'manifests', severity: rule.severity, message: `${rule.title}: ${detail}`, path, line, fingerprint: `manifests/${id}:${path}:${digest}` });
+        findings.push(tableFinding('manifests', RULES, id, { path, line }, detail, key));
     };
     const instructions = parseDockerfile(text);
     const stages = new Set();
@@ -55770,7 +55788,7 @@ const kubernetes_RULES = {
     'k8s-secret-in-env': { severity: 'high', title: 'Secret written in an environment variable', help: 'A literal password or token in the manifest is in Git and in the API server. Use valueFrom.secretKeyRef.' },
 };
 function kubernetesRuleCatalog() {
-    return Object.entries(kubernetes_RULES).map(([id, rule]) => ({ id: `manifests/${id}`, scanner: 'manifests', ...rule }));
+    return catalogOf('manifests', kubernetes_RULES);
 }
 const WORKLOAD_POD_SPEC = {
     Pod: ['spec'],
@@ -55823,9 +55841,8 @@ function auditKubernetes(path, text) {
         if (!isRecord(spec))
             continue;
         const report = (id, where, detail) => {
-            const rule = kubernetes_RULES[id];
-            const digest = (0,external_node_crypto_.createHash)('sha256').update(`${kind}/${name}|${where.filter((part) => typeof part === 'string').join('/')}|${detail}`).digest('hex').slice(0, 16);
-            findings.push({ ruleId: `manifests/${id}`, scanner: 'manifests', severity: rule.severity, message: `${rule.title}: ${kind}/${name}: ${detail}`, path, line: source.line(where), fingerprint: `manifests/${id}:${path}:${digest}` });
+            const identity = `${kind}/${name}|${where.filter((part) => typeof part === 'string').join('/')}|${detail}`;
+            findings.push(tableFinding('manifests', kubernetes_RULES, id, { path, line: source.line(where) }, `${kind}/${name}: ${detail}`, identity));
         };
         for (const namespace of ['hostNetwork', 'hostPID', 'hostIPC'])
             if (spec[namespace] === true)
@@ -56021,15 +56038,15 @@ function vulnerabilityFinding(pkg, record, affection) {
     const alias = record.aliases?.find((name) => name.startsWith('CVE-'));
     const fix = affection.fixed ? `; fixed in ${affection.fixed}` : '; no fixed version published';
     const summary = record.summary ? `: ${record.summary}` : '';
-    const digest = (0,external_node_crypto_.createHash)('sha256').update(`${pkg.ecosystem}|${pkg.name}|${pkg.version}|${record.id}`).digest('hex').slice(0, 16);
+    const ruleId = 'dependencies/known-vulnerability';
     return {
-        ruleId: 'dependencies/known-vulnerability',
+        ruleId,
         scanner: 'dependencies',
         severity,
         message: `${pkg.name}@${pkg.version} (${pkg.ecosystem}) is affected by ${record.id}${alias ? ` (${alias})` : ''}${summary}${fix}`,
         path: pkg.path,
         line: pkg.line,
-        fingerprint: `dependencies/known-vulnerability:${pkg.path}:${digest}`,
+        fingerprint: fingerprintOf(ruleId, pkg.path, `${pkg.ecosystem}|${pkg.name}|${pkg.version}|${record.id}`),
     };
 }
 
@@ -56354,17 +56371,17 @@ function lineText(text, starts, line) {
  * secret moved down a file is the same finding, and the hash does not reveal it.
  */
 function secretFinding(hit, path, commit) {
-    const digest = (0,external_node_crypto_.createHash)('sha256').update(hit.secret).digest('hex').slice(0, 16);
+    const ruleId = `secrets/${hit.rule.id}`;
     const where = commit ? ` (added in ${commit.slice(0, 12)})` : '';
     return {
-        ruleId: `secrets/${hit.rule.id}`,
+        ruleId,
         scanner: 'secrets',
         severity: hit.rule.severity,
         message: `${hit.rule.title}: ${checks_redact(hit.secret)}${where}`,
         path,
         line: hit.line,
         column: hit.column,
-        fingerprint: `secrets/${hit.rule.id}:${path}:${digest}`,
+        fingerprint: fingerprintOf(ruleId, path, hit.secret),
         ...(commit ? { commit } : {}),
     };
 }
@@ -56685,9 +56702,8 @@ const audit_RULES = {
     'deploy-without-concurrency': { severity: 'medium', title: 'Deploy job without a concurrency group', help: 'Two runs can deploy to the same target at once and interleave. Add concurrency: with a group per environment (cancel-in-progress: false for deploys).' },
 };
 function workflowRuleCatalog() {
-    return Object.entries(audit_RULES).map(([id, rule]) => ({ id: `workflows/${id}`, scanner: 'workflows', ...rule }));
+    return catalogOf('workflows', audit_RULES);
 }
-const WORKFLOW_RULE_IDS = Object.keys(audit_RULES).map((id) => `workflows/${id}`);
 const PRIVILEGED_TRIGGERS = ['pull_request_target', 'workflow_run'];
 const PUBLIC_TRIGGERS = ['pull_request', 'pull_request_target', 'issue_comment', 'issues', 'discussion', 'discussion_comment', 'pull_request_review', 'pull_request_review_comment', 'fork', 'watch'];
 const DEPLOY_ACTION = /(?:^|\/)actions\/(?:deploy-bluegreen|rollback)(?:@|$)/;
@@ -56695,17 +56711,8 @@ const DEPLOY_COMMAND = /\b(?:kubectl\s+(?:apply|create|replace|set\s+image|rollo
 const CACHE_ACTIONS = /^(?:actions\/cache(?:\/restore)?|[^/]+\/[^/]+\/actions\/build-cache|\$\/actions\/build-cache)(?:@|$)/;
 const SETUP_WITH_CACHE = /^actions\/setup-(?:node|python|go|java|dotnet)@/;
 function report(audit, id, where, detail, key = detail) {
-    const rule = audit_RULES[id];
-    const digest = (0,external_node_crypto_.createHash)('sha256').update(`${where.filter((part) => typeof part === 'string').join('/')}|${key}`).digest('hex').slice(0, 16);
-    audit.findings.push({
-        ruleId: `workflows/${id}`,
-        scanner: 'workflows',
-        severity: rule.severity,
-        message: `${rule.title}: ${detail}`,
-        path: audit.path,
-        line: audit.source.line(where),
-        fingerprint: `workflows/${id}:${audit.path}:${digest}`,
-    });
+    const identity = `${where.filter((part) => typeof part === 'string').join('/')}|${key}`;
+    audit.findings.push(tableFinding('workflows', audit_RULES, id, { path: audit.path, line: audit.source.line(where) }, detail, identity));
 }
 /** Trigger names from `on:` in any of its three shapes (string, list, map). */
 function triggersOf(on) {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** One severity scale for every scanner; fail-on compares against it. */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -14,6 +16,13 @@ export interface Rule {
   title: string;
   /** Why it matters and how to fix it (SARIF help, summary). */
   help: string;
+}
+
+/** A scanner's rules by name (without the scanner prefix): severity, title, help. */
+export type RuleTable = Record<string, Omit<Rule, 'id' | 'scanner'>>;
+
+export function catalogOf(scanner: ScannerName, table: RuleTable): Rule[] {
+  return Object.entries(table).map(([name, rule]) => ({ id: `${scanner}/${name}`, scanner, ...rule }));
 }
 
 export interface Finding {
@@ -62,4 +71,21 @@ export function countBySeverity(findings: readonly Finding[]): Record<Severity, 
 
 export function compareFindings(a: Finding, b: Finding): number {
   return severityRank(b.severity) - severityRank(a.severity) || a.path.localeCompare(b.path) || a.line - b.line || a.ruleId.localeCompare(b.ruleId);
+}
+
+/**
+ * A finding's identity without its line number: the rule, the file and a digest of what makes it
+ * this finding (the secret, the YAML path, the package and advisory). new-only and SARIF's
+ * partialFingerprints rest on it; the digest also keeps a secret out of it.
+ */
+export function fingerprintOf(ruleId: string, path: string, identity: string): string {
+  return `${ruleId}:${path}:${createHash('sha256').update(identity).digest('hex').slice(0, 16)}`;
+}
+
+/** A finding of a rule-table rule, its message "<title>: <detail>". */
+export function tableFinding(scanner: ScannerName, table: RuleTable, name: string, at: { path: string; line: number }, detail: string, identity: string): Finding {
+  const rule = table[name];
+  if (!rule) throw new Error(`no rule ${scanner}/${name}`);
+  const ruleId = `${scanner}/${name}`;
+  return { ruleId, scanner, severity: rule.severity, message: `${rule.title}: ${detail}`, path: at.path, line: at.line, fingerprint: fingerprintOf(ruleId, at.path, identity) };
 }

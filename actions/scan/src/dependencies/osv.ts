@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import pep440 from '@renovatebot/pep440';
 import semver from 'semver';
-import type { Finding, Severity } from '../findings.ts';
+import { fingerprintOf, type Finding, type Severity } from '../findings.ts';
 import { normalisePypiName, type Ecosystem, type Package } from './lockfiles.ts';
 
 /** The parts of an OSV record (https://ossf.github.io/osv-schema/) this scanner reads. */
@@ -132,14 +131,14 @@ export function vulnerabilityFinding(pkg: Package, record: OsvRecord, affection:
   const alias = record.aliases?.find((name) => name.startsWith('CVE-'));
   const fix = affection.fixed ? `; fixed in ${affection.fixed}` : '; no fixed version published';
   const summary = record.summary ? `: ${record.summary}` : '';
-  const digest = createHash('sha256').update(`${pkg.ecosystem}|${pkg.name}|${pkg.version}|${record.id}`).digest('hex').slice(0, 16);
+  const ruleId = 'dependencies/known-vulnerability';
   return {
-    ruleId: 'dependencies/known-vulnerability',
+    ruleId,
     scanner: 'dependencies',
     severity,
     message: `${pkg.name}@${pkg.version} (${pkg.ecosystem}) is affected by ${record.id}${alias ? ` (${alias})` : ''}${summary}${fix}`,
     path: pkg.path,
     line: pkg.line,
-    fingerprint: `dependencies/known-vulnerability:${pkg.path}:${digest}`,
+    fingerprint: fingerprintOf(ruleId, pkg.path, `${pkg.ecosystem}|${pkg.name}|${pkg.version}|${record.id}`),
   };
 }

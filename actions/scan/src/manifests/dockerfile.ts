@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { Finding, Rule, Severity } from '../findings.ts';
+import { catalogOf, tableFinding, type Finding, type Rule, type RuleTable } from '../findings.ts';
 
-const RULES: Record<string, { severity: Severity; title: string; help: string }> = {
+const RULES: RuleTable = {
   'docker-root-user': { severity: 'high', title: 'Image runs as root', help: 'Add a USER with a non-root user in the final stage.' },
   'docker-unpinned-base': { severity: 'medium', title: 'Base image tag is latest or missing', help: 'FROM without a tag (or with latest) builds on whatever the registry holds that day. Use a version tag, or a digest.' },
   'docker-remote-add': { severity: 'medium', title: 'ADD from a URL', help: 'ADD <url> downloads without checking what arrives. Use curl with a checksum check (or ADD --checksum=sha256:...).' },
@@ -12,7 +11,7 @@ const RULES: Record<string, { severity: Severity; title: string; help: string }>
 };
 
 export function dockerfileRuleCatalog(): Rule[] {
-  return Object.entries(RULES).map(([id, rule]) => ({ id: `manifests/${id}`, scanner: 'manifests', ...rule }));
+  return catalogOf('manifests', RULES);
 }
 
 export function isDockerfile(path: string): boolean {
@@ -59,9 +58,7 @@ const PIPE_TO_SHELL = /\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:\S*\/)?(?:sh|
 export function auditDockerfile(path: string, text: string): Finding[] {
   const findings: Finding[] = [];
   const report = (id: string, line: number, detail: string, key: string): void => {
-    const rule = RULES[id] as (typeof RULES)[string];
-    const digest = createHash('sha256').update(`${key}`).digest('hex').slice(0, 16);
-    findings.push({ ruleId: `manifests/${id}`, scanner: 'manifests', severity: rule.severity, message: `${rule.title}: ${detail}`, path, line, fingerprint: `manifests/${id}:${path}:${digest}` });
+    findings.push(tableFinding('manifests', RULES, id, { path, line }, detail, key));
   };
   const instructions = parseDockerfile(text);
   const stages = new Set<string>();

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import type { Finding, Rule, Severity } from '../findings.ts';
+import { catalogOf, tableFinding, type Finding, type Rule, type RuleTable } from '../findings.ts';
 import { isRecord, YamlSource, type YamlPath } from '../yaml-source.ts';
 
-const RULES: Record<string, { severity: Severity; title: string; help: string }> = {
+const RULES: RuleTable = {
   'k8s-privileged': { severity: 'critical', title: 'Privileged container', help: 'A privileged container has every capability and the host\'s devices: escaping it is trivial. Remove privileged: true.' },
   'k8s-privilege-escalation': { severity: 'high', title: 'Privilege escalation not disabled', help: 'Set securityContext.allowPrivilegeEscalation: false so setuid binaries cannot gain privileges.' },
   'k8s-run-as-root': { severity: 'high', title: 'Container may run as root', help: 'Set runAsNonRoot: true (and a non-zero runAsUser) in the pod or container securityContext.' },
@@ -19,7 +18,7 @@ const RULES: Record<string, { severity: Severity; title: string; help: string }>
 };
 
 export function kubernetesRuleCatalog(): Rule[] {
-  return Object.entries(RULES).map(([id, rule]) => ({ id: `manifests/${id}`, scanner: 'manifests', ...rule }));
+  return catalogOf('manifests', RULES);
 }
 
 const WORKLOAD_POD_SPEC: Record<string, YamlPath> = {
@@ -70,9 +69,8 @@ export function auditKubernetes(path: string, text: string): Finding[] {
     const spec = get(doc, specPath);
     if (!isRecord(spec)) continue;
     const report = (id: string, where: YamlPath, detail: string): void => {
-      const rule = RULES[id] as (typeof RULES)[string];
-      const digest = createHash('sha256').update(`${kind}/${name}|${where.filter((part) => typeof part === 'string').join('/')}|${detail}`).digest('hex').slice(0, 16);
-      findings.push({ ruleId: `manifests/${id}`, scanner: 'manifests', severity: rule.severity, message: `${rule.title}: ${kind}/${name}: ${detail}`, path, line: source.line(where), fingerprint: `manifests/${id}:${path}:${digest}` });
+      const identity = `${kind}/${name}|${where.filter((part) => typeof part === 'string').join('/')}|${detail}`;
+      findings.push(tableFinding('manifests', RULES, id, { path, line: source.line(where) }, `${kind}/${name}: ${detail}`, identity));
     };
     for (const namespace of ['hostNetwork', 'hostPID', 'hostIPC']) if (spec[namespace] === true) report('k8s-host-namespaces', [...specPath, namespace], `${namespace}: true`);
     const volumes = Array.isArray(spec['volumes']) ? spec['volumes'] : [];

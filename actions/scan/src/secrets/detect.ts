@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Finding } from '../findings.ts';
+import { fingerprintOf, type Finding } from '../findings.ts';
 import { redact, shannonEntropy } from './checks.ts';
 import { SECRET_RULES, type SecretRule } from './rules.ts';
 
@@ -116,17 +115,17 @@ function lineText(text: string, starts: number[], line: number): string {
  * secret moved down a file is the same finding, and the hash does not reveal it.
  */
 export function secretFinding(hit: SecretHit, path: string, commit?: string): Finding {
-  const digest = createHash('sha256').update(hit.secret).digest('hex').slice(0, 16);
+  const ruleId = `secrets/${hit.rule.id}`;
   const where = commit ? ` (added in ${commit.slice(0, 12)})` : '';
   return {
-    ruleId: `secrets/${hit.rule.id}`,
+    ruleId,
     scanner: 'secrets',
     severity: hit.rule.severity,
     message: `${hit.rule.title}: ${redact(hit.secret)}${where}`,
     path,
     line: hit.line,
     column: hit.column,
-    fingerprint: `secrets/${hit.rule.id}:${path}:${digest}`,
+    fingerprint: fingerprintOf(ruleId, path, hit.secret),
     ...(commit ? { commit } : {}),
   };
 }

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Finding, Rule, Severity } from '../findings.ts';
+import { catalogOf, tableFinding, type Finding, type Rule, type RuleTable } from '../findings.ts';
 import { isRecord, YamlSource, type YamlPath } from '../yaml-source.ts';
 import { contextPaths, expressionsIn, isUntrusted } from './expressions.ts';
 
@@ -9,7 +8,7 @@ type WorkflowRuleId =
   | 'hardcoded-container-credentials' | 'self-hosted-runner-public-trigger' | 'spoofable-bot-condition' | 'overprovisioned-secrets'
   | 'deploy-without-environment' | 'deploy-from-pull-request-target' | 'id-token-write-workflow-wide' | 'deploy-without-concurrency';
 
-const RULES: Record<WorkflowRuleId, { severity: Severity; title: string; help: string }> = {
+const RULES: Record<WorkflowRuleId, RuleTable[string]> = {
   'template-injection': { severity: 'high', title: 'Attacker-controlled expression expanded into a script', help: 'An expression such as ${{ github.event.issue.title }} is pasted into the script before the shell runs it, so a crafted title runs commands with the job\'s token. Pass it through env: (FOO: ${{ ... }}) and use "$FOO" in the script.' },
   'dangerous-trigger': { severity: 'medium', title: 'pull_request_target or workflow_run trigger', help: 'These triggers run with the base repository\'s secrets and a write token on events from forks. Prefer pull_request; if the trigger is needed, never build or run the contributor\'s code in it.' },
   'untrusted-checkout': { severity: 'critical', title: 'Pull request code checked out in a privileged trigger', help: 'Checking out the pull request head in pull_request_target or workflow_run runs a fork\'s code with secrets and a write token (a "pwn request"). Split the work: build in pull_request, act on the result in a separate privileged workflow.' },
@@ -32,10 +31,8 @@ const RULES: Record<WorkflowRuleId, { severity: Severity; title: string; help: s
 };
 
 export function workflowRuleCatalog(): Rule[] {
-  return Object.entries(RULES).map(([id, rule]) => ({ id: `workflows/${id}`, scanner: 'workflows', ...rule }));
+  return catalogOf('workflows', RULES);
 }
-
-export const WORKFLOW_RULE_IDS = Object.keys(RULES).map((id) => `workflows/${id}`);
 
 export interface PinningPolicy {
   /** Owners (`octo-org`) or repositories (`octo-org/repo`) allowed to be referenced by tag, with the reason. */
@@ -58,17 +55,8 @@ interface Audit {
 }
 
 function report(audit: Audit, id: WorkflowRuleId, where: YamlPath, detail: string, key = detail): void {
-  const rule = RULES[id];
-  const digest = createHash('sha256').update(`${where.filter((part) => typeof part === 'string').join('/')}|${key}`).digest('hex').slice(0, 16);
-  audit.findings.push({
-    ruleId: `workflows/${id}`,
-    scanner: 'workflows',
-    severity: rule.severity,
-    message: `${rule.title}: ${detail}`,
-    path: audit.path,
-    line: audit.source.line(where),
-    fingerprint: `workflows/${id}:${audit.path}:${digest}`,
-  });
+  const identity = `${where.filter((part) => typeof part === 'string').join('/')}|${key}`;
+  audit.findings.push(tableFinding('workflows', RULES, id, { path: audit.path, line: audit.source.line(where) }, detail, identity));
 }
 
 /** Trigger names from `on:` in any of its three shapes (string, list, map). */
