@@ -46044,7 +46044,7 @@ exports.visitAsync = visitAsync;
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8048);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7676);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -46053,7 +46053,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8048:
+/***/ 7676:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -54606,7 +54606,45 @@ function appendSummary(markdown, env = process.env) {
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/scan/src/line-index.js
+/** Where each line of a text starts, built once, so that offset → line is a binary search. */
+class LineIndex {
+    #text;
+    #starts = [0];
+    constructor(text) {
+        this.#text = text;
+        for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1))
+            this.#starts.push(index + 1);
+    }
+    /** The 0-based line holding an offset. */
+    lineAt(offset) {
+        let low = 0;
+        let high = this.#starts.length - 1;
+        while (low < high) {
+            const middle = (low + high + 1) >> 1;
+            if (this.#starts[middle] <= offset)
+                low = middle;
+            else
+                high = middle - 1;
+        }
+        return low;
+    }
+    lineStart(line) {
+        return this.#starts[line];
+    }
+    /** A 0-based line's text, newline included. */
+    lineText(line) {
+        return this.#text.slice(this.#starts[line], this.#starts[line + 1] ?? this.#text.length);
+    }
+    /** The 1-based line of the first occurrence of needle, or 1 when it does not occur. */
+    lineOfFirst(needle) {
+        const index = this.#text.indexOf(needle);
+        return index === -1 ? 1 : this.lineAt(index) + 1;
+    }
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/scan/src/dependencies/lockfiles.js
+
 
 
 class LockfileError extends errors_UserError {
@@ -54645,19 +54683,9 @@ function dedupe(packages) {
     }
     return [...seen.values()];
 }
-/** 1-based line of the first occurrence of needle, or 1. */
-function lineOf(text, needle, from = 0) {
-    const index = text.indexOf(needle, from);
-    if (index === -1)
-        return 1;
-    let line = 1;
-    for (let cursor = text.indexOf('\n'); cursor !== -1 && cursor < index; cursor = text.indexOf('\n', cursor + 1))
-        line += 1;
-    return line;
-}
 function jsonError(path, text, error) {
     const position = /position (\d+)/.exec(String(error))?.[1];
-    const line = position ? text.slice(0, Number(position)).split('\n').length : 1;
+    const line = position ? new LineIndex(text).lineAt(Number(position)) + 1 : 1;
     throw new LockfileError(path, line, `malformed JSON (${String(error.message ?? error).split('\n')[0]})`);
 }
 function parsePackageLock(path, text) {
@@ -54669,6 +54697,7 @@ function parsePackageLock(path, text) {
         jsonError(path, text, error);
     }
     const out = [];
+    const lines = new LineIndex(text);
     if (lock.packages) {
         for (const [location, entry] of Object.entries(lock.packages)) {
             if (location === '' || entry.link || !entry.version)
@@ -54677,7 +54706,7 @@ function parsePackageLock(path, text) {
             if (at === -1)
                 continue;
             const name = entry.name ?? location.slice(at + 'node_modules/'.length);
-            out.push({ name, version: entry.version, ecosystem: 'npm', path, line: lineOf(text, JSON.stringify(location)) });
+            out.push({ name, version: entry.version, ecosystem: 'npm', path, line: lines.lineOfFirst(JSON.stringify(location)) });
         }
         return out;
     }
@@ -54686,7 +54715,7 @@ function parsePackageLock(path, text) {
         for (const [name, value] of Object.entries(dependencies ?? {})) {
             const entry = value;
             if (entry.version && !/^(?:file|link|git|github):/.test(entry.version))
-                out.push({ name, version: entry.version, ecosystem: 'npm', path, line: lineOf(text, JSON.stringify(name)) });
+                out.push({ name, version: entry.version, ecosystem: 'npm', path, line: lines.lineOfFirst(JSON.stringify(name)) });
             walk(entry.dependencies);
         }
     };
@@ -54716,11 +54745,12 @@ function pnpmKey(key) {
 function parsePnpmLock(path, text) {
     const lock = yamlOrError(path, text);
     const out = [];
+    const lines = new LineIndex(text);
     for (const key of Object.keys(lock?.packages ?? {})) {
         const parsed = pnpmKey(key);
         if (!parsed || !/^\d/.test(parsed.version))
             continue;
-        out.push({ ...parsed, ecosystem: 'npm', path, line: lineOf(text, key) });
+        out.push({ ...parsed, ecosystem: 'npm', path, line: lines.lineOfFirst(key) });
     }
     return out;
 }
@@ -56271,6 +56301,7 @@ function secretRuleCatalog() {
 
 
 
+
 /** The inline comment that silences a line, in any comment syntax: `# scan:ignore`, `// scan:ignore`. */
 const IGNORE_MARKER = 'scan:ignore';
 function escapeRegex(text) {
@@ -56311,7 +56342,7 @@ class SecretDetector {
         const candidates = this.candidateRules(text.toLowerCase());
         if (candidates.length === 0)
             return [];
-        const lineStarts = lineStartsOf(text);
+        const lines = new LineIndex(text);
         const hits = [];
         const seen = new Set();
         for (const rule of candidates) {
@@ -56325,8 +56356,8 @@ class SecretDetector {
                 if (this.#allowed(secret))
                     continue;
                 const offset = (match.index ?? 0) + match[0].indexOf(secret);
-                const line = detect_lineOf(lineStarts, offset);
-                if (lineText(text, lineStarts, line).includes(IGNORE_MARKER))
+                const line = lines.lineAt(offset);
+                if (lines.lineText(line).includes(IGNORE_MARKER))
                     continue;
                 // A specific rule and the generic one can match the same value: report it once, as the first (specific) rule.
                 const key = `${offset}:${secret}`;
@@ -56334,7 +56365,7 @@ class SecretDetector {
                     continue;
                 seen.add(key);
                 seen.add(secret);
-                hits.push({ rule, secret, line: line + 1, column: offset - lineStarts[line] + 1 });
+                hits.push({ rule, secret, line: line + 1, column: offset - lines.lineStart(line) + 1 });
             }
         }
         return hits.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -56343,28 +56374,6 @@ class SecretDetector {
         const lower = secret.toLowerCase();
         return this.#allowlist.regexes.some((regex) => regex.test(secret)) || this.#allowlist.stopwords.some((word) => lower.includes(word));
     }
-}
-function lineStartsOf(text) {
-    const starts = [0];
-    for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1))
-        starts.push(index + 1);
-    return starts;
-}
-function detect_lineOf(starts, offset) {
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-        const middle = (low + high + 1) >> 1;
-        if (starts[middle] <= offset)
-            low = middle;
-        else
-            high = middle - 1;
-    }
-    return low;
-}
-function lineText(text, starts, line) {
-    const end = starts[line + 1] ?? text.length;
-    return text.slice(starts[line], end);
 }
 /**
  * The fingerprint keys on the rule, the file and a hash of the secret, never on the line: the same

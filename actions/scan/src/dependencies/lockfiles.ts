@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../../../../shared/errors.ts';
+import { LineIndex } from '../line-index.ts';
 
 /** OSV's ecosystem names. */
 export type Ecosystem = 'npm' | 'PyPI' | 'Go' | 'crates.io';
@@ -52,18 +53,9 @@ function dedupe(packages: Package[]): Package[] {
   return [...seen.values()];
 }
 
-/** 1-based line of the first occurrence of needle, or 1. */
-function lineOf(text: string, needle: string, from = 0): number {
-  const index = text.indexOf(needle, from);
-  if (index === -1) return 1;
-  let line = 1;
-  for (let cursor = text.indexOf('\n'); cursor !== -1 && cursor < index; cursor = text.indexOf('\n', cursor + 1)) line += 1;
-  return line;
-}
-
 function jsonError(path: string, text: string, error: unknown): never {
   const position = /position (\d+)/.exec(String(error))?.[1];
-  const line = position ? text.slice(0, Number(position)).split('\n').length : 1;
+  const line = position ? new LineIndex(text).lineAt(Number(position)) + 1 : 1;
   throw new LockfileError(path, line, `malformed JSON (${String((error as Error).message ?? error).split('\n')[0]})`);
 }
 
@@ -75,13 +67,14 @@ function parsePackageLock(path: string, text: string): Package[] {
     jsonError(path, text, error);
   }
   const out: Package[] = [];
+  const lines = new LineIndex(text);
   if (lock.packages) {
     for (const [location, entry] of Object.entries(lock.packages)) {
       if (location === '' || entry.link || !entry.version) continue;
       const at = location.lastIndexOf('node_modules/');
       if (at === -1) continue;
       const name = entry.name ?? location.slice(at + 'node_modules/'.length);
-      out.push({ name, version: entry.version, ecosystem: 'npm', path, line: lineOf(text, JSON.stringify(location)) });
+      out.push({ name, version: entry.version, ecosystem: 'npm', path, line: lines.lineOfFirst(JSON.stringify(location)) });
     }
     return out;
   }
@@ -89,7 +82,7 @@ function parsePackageLock(path: string, text: string): Package[] {
   const walk = (dependencies: Record<string, unknown> | undefined): void => {
     for (const [name, value] of Object.entries(dependencies ?? {})) {
       const entry = value as { version?: string; dependencies?: Record<string, unknown> };
-      if (entry.version && !/^(?:file|link|git|github):/.test(entry.version)) out.push({ name, version: entry.version, ecosystem: 'npm', path, line: lineOf(text, JSON.stringify(name)) });
+      if (entry.version && !/^(?:file|link|git|github):/.test(entry.version)) out.push({ name, version: entry.version, ecosystem: 'npm', path, line: lines.lineOfFirst(JSON.stringify(name)) });
       walk(entry.dependencies);
     }
   };
@@ -119,10 +112,11 @@ export function pnpmKey(key: string): { name: string; version: string } | undefi
 function parsePnpmLock(path: string, text: string): Package[] {
   const lock = yamlOrError(path, text) as { packages?: Record<string, unknown> } | null;
   const out: Package[] = [];
+  const lines = new LineIndex(text);
   for (const key of Object.keys(lock?.packages ?? {})) {
     const parsed = pnpmKey(key);
     if (!parsed || !/^\d/.test(parsed.version)) continue;
-    out.push({ ...parsed, ecosystem: 'npm', path, line: lineOf(text, key) });
+    out.push({ ...parsed, ecosystem: 'npm', path, line: lines.lineOfFirst(key) });
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { fingerprintOf, type Finding } from '../findings.ts';
+import { LineIndex } from '../line-index.ts';
 import { redact, shannonEntropy } from './checks.ts';
 import { SECRET_RULES, type SecretRule } from './rules.ts';
 
@@ -58,7 +59,7 @@ export class SecretDetector {
   detect(text: string): SecretHit[] {
     const candidates = this.candidateRules(text.toLowerCase());
     if (candidates.length === 0) return [];
-    const lineStarts = lineStartsOf(text);
+    const lines = new LineIndex(text);
     const hits: SecretHit[] = [];
     const seen = new Set<string>();
     for (const rule of candidates) {
@@ -69,14 +70,14 @@ export class SecretDetector {
         if (rule.valid && !rule.valid(secret)) continue;
         if (this.#allowed(secret)) continue;
         const offset = (match.index ?? 0) + match[0].indexOf(secret);
-        const line = lineOf(lineStarts, offset);
-        if (lineText(text, lineStarts, line).includes(IGNORE_MARKER)) continue;
+        const line = lines.lineAt(offset);
+        if (lines.lineText(line).includes(IGNORE_MARKER)) continue;
         // A specific rule and the generic one can match the same value: report it once, as the first (specific) rule.
         const key = `${offset}:${secret}`;
         if (seen.has(key) || seen.has(secret)) continue;
         seen.add(key);
         seen.add(secret);
-        hits.push({ rule, secret, line: line + 1, column: offset - (lineStarts[line] as number) + 1 });
+        hits.push({ rule, secret, line: line + 1, column: offset - lines.lineStart(line) + 1 });
       }
     }
     return hits.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -86,28 +87,6 @@ export class SecretDetector {
     const lower = secret.toLowerCase();
     return this.#allowlist.regexes.some((regex) => regex.test(secret)) || this.#allowlist.stopwords.some((word) => lower.includes(word));
   }
-}
-
-function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) starts.push(index + 1);
-  return starts;
-}
-
-function lineOf(starts: number[], offset: number): number {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if ((starts[middle] as number) <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return low;
-}
-
-function lineText(text: string, starts: number[], line: number): string {
-  const end = starts[line + 1] ?? text.length;
-  return text.slice(starts[line] as number, end);
 }
 
 /**
