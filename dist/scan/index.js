@@ -46044,7 +46044,7 @@ exports.visitAsync = visitAsync;
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7676);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1849);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -46053,7 +46053,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7676:
+/***/ 1849:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46062,16 +46062,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ main_run)
 });
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -56395,13 +56391,28 @@ function secretFinding(hit, path, commit) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/scan/src/git.js
+
+
+const run = (0,external_node_util_.promisify)(external_node_child_process_namespaceObject.execFile);
+/** Runs git in a checkout and returns its stdout (logs and diffs of big pushes can be large). */
+async function git(root, args) {
+    const { stdout } = await run('git', args, { cwd: root, maxBuffer: 1024 * 1024 * 1024 });
+    return stdout;
+}
+async function hasCommit(root, sha) {
+    return git(root, ['cat-file', '-e', `${sha}^{commit}`]).then(() => true, () => false);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/scan/src/secrets/history.js
 
 
 
 
-
-const run = (0,external_node_util_.promisify)(external_node_child_process_namespaceObject.execFile);
 /**
  * Parses `git log -p -U0` output into the lines each commit added. Removed lines are not scanned: a
  * secret that is deleted was found when it was added (and is still in the history, which is why
@@ -56485,13 +56496,6 @@ function rangeFromEvent(eventName, event) {
     }
     return undefined;
 }
-async function git(root, args) {
-    const { stdout } = await run('git', args, { cwd: root, maxBuffer: 1024 * 1024 * 1024 });
-    return stdout;
-}
-async function hasCommit(root, sha) {
-    return git(root, ['cat-file', '-e', `${sha}^{commit}`]).then(() => true, () => false);
-}
 /**
  * Reads what the commits in the range added. A checkout that lacks those commits (actions/checkout
  * fetches one commit by default) is an error naming the fix, never a scan of nothing that passes.
@@ -56534,8 +56538,6 @@ async function addedInRange(root, range) {
 
 
 
-
-const tree_run = (0,external_node_util_.promisify)(external_node_child_process_namespaceObject.execFile);
 /** Folders never worth scanning in a plain directory walk (in a Git checkout, .gitignore decides). */
 const SKIPPED = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__', '.tox', 'target', 'vendor', '.gradle', '.terraform']);
 /** Files above this size are reported as skipped: lockfiles and source stay far below it. */
@@ -56543,7 +56545,7 @@ const MAX_FILE_BYTES = 25 * 1024 * 1024;
 /** The files of a checkout: what Git tracks plus untracked files it does not ignore; a plain walk outside Git. */
 async function listFiles(root) {
     try {
-        const { stdout } = await tree_run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
+        const stdout = await git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
         return [...new Set(stdout.split('\0').filter(Boolean))].sort();
     }
     catch {
@@ -57109,8 +57111,6 @@ async function uploadSarif(client, context, sarif, category) {
 
 
 
-
-const main_git = (0,external_node_util_.promisify)(external_node_child_process_namespaceObject.execFile);
 const main_VERSION = '1.0.0';
 function readPolicy(config, root) {
     const file = (0,external_node_path_namespaceObject.resolve)(root, config.policyFile);
@@ -57135,40 +57135,28 @@ function baseOf(config, context) {
     return rangeFromEvent(context.eventName, context.event)?.base;
 }
 async function scanBase(root, base, options) {
-    const present = await main_git('git', ['cat-file', '-e', `${base}^{commit}`], { cwd: root }).then(() => true, () => false);
-    if (!present)
+    if (!(await hasCommit(root, base)))
         throw new errors_UserError(`new-only needs the base commit ${base.slice(0, 12)}, which this checkout does not have: check out with fetch-depth: 0, or set new-only: false`);
     const dir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'scan-base-'));
     try {
-        await main_git('git', ['worktree', 'add', '--detach', '--quiet', dir, base], { cwd: root });
+        await git(root, ['worktree', 'add', '--detach', '--quiet', dir, base]);
         return await scanCheckout({ ...options, root: dir });
     }
     finally {
-        await main_git('git', ['worktree', 'remove', '--force', dir], { cwd: root }).catch(() => undefined);
+        await git(root, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
         (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true });
     }
 }
-/** Lines a pull request changed, from `git diff -U0 base...head`; undefined when unknown. */
+/** Lines a pull request added or changed, from `git diff -U0 base...head`; undefined when unknown. */
 async function changedLines(root, context) {
     const pr = context.event['pull_request'];
     if (!pr?.base?.sha || !pr.head?.sha)
         return undefined;
-    const diff = await main_git('git', ['diff', '--no-color', '--no-ext-diff', '-U0', `${pr.base.sha}...${pr.head.sha}`], { cwd: root, maxBuffer: 512 * 1024 * 1024 }).then((out) => out.stdout, () => undefined);
+    const diff = await git(root, ['diff', '--no-color', '--no-ext-diff', '-U0', `${pr.base.sha}...${pr.head.sha}`]).catch(() => undefined);
     if (diff === undefined)
         return undefined;
-    const changed = new Map();
-    let path = '';
-    for (const line of diff.split('\n')) {
-        if (line.startsWith('+++ '))
-            path = line.slice(4).replace(/^b\//, '');
-        const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
-        if (hunk) {
-            const start = Number(hunk[1]);
-            const count = hunk[2] === undefined ? 1 : Number(hunk[2]);
-            changed.set(path, [...(changed.get(path) ?? []), [start, start + count - 1]]);
-        }
-    }
-    return (file, line) => (changed.get(file) ?? []).some(([from, to]) => line >= from && line <= to);
+    const changed = new Set(parseAddedLines(diff).flatMap((added) => added.lineNumbers.map((line) => `${added.path}:${line}`)));
+    return (file, line) => changed.has(`${file}:${line}`);
 }
 async function main_run() {
     await runAction('scan', async () => {

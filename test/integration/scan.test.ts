@@ -216,6 +216,16 @@ describe('history, new-only and the policy', () => {
     expect(main.summary).toContain('only findings new against the base branch');
   }, 60_000);
 
+  test('on a pull request only the lines it changed are annotated; every finding is still reported', async () => {
+    const root = await repo({ 'old.env': `TOKEN=${githubToken()}\n` });
+    const base = await git(root, 'rev-parse', 'HEAD');
+    const head = await commit(root, { 'new.env': `# added\nTOKEN=${githubToken()}\n` });
+    const event = { name: 'pull_request', payload: { pull_request: { number: 8, base: { sha: base }, head: { sha: head, repo: { full_name: 'org/app' } } } } };
+    const { main } = await harness.run('scan', { workspace: root, event, inputs: { scanners: 'secrets' } });
+    expect(report(main).findings.map((finding) => finding.path).sort()).toEqual(['new.env', 'old.env']);
+    expect(main.errors.filter((error) => error.properties['file']).map((error) => `${error.properties['file']}:${error.properties['line']}`)).toEqual(['new.env:2']);
+  }, 60_000);
+
   test('suppressions need a reason, expire and say so; excludes and disabled rules apply', async () => {
     const root = await repo({
       '.github/scan.yml': [

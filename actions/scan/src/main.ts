@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import * as core from '@actions/core';
 import { readRunContext, type RunContext } from '../../../shared/context.ts';
 import { runAction, UserError } from '../../../shared/errors.ts';
@@ -15,10 +13,10 @@ import { EMPTY_POLICY, parsePolicy, thresholdFor, type Policy } from './policy.t
 import { chooseAnnotations, renderSummary } from './report.ts';
 import { buildSarif } from './sarif.ts';
 import { newFindings, ruleCatalog, scanCheckout, type ScanOptions, type ScanResult } from './scan.ts';
-import { rangeFromEvent, type CommitRange } from './secrets/history.ts';
+import { git, hasCommit } from './git.ts';
+import { parseAddedLines, rangeFromEvent, type CommitRange } from './secrets/history.ts';
 import { uploadBlocked, uploadSarif } from './upload.ts';
 
-const git = promisify(execFile);
 const VERSION = '1.0.0';
 
 function readPolicy(config: ScanConfig, root: string): Policy {
@@ -43,36 +41,25 @@ function baseOf(config: ScanConfig, context: RunContext): string | undefined {
 }
 
 async function scanBase(root: string, base: string, options: Omit<ScanOptions, 'root' | 'history'>): Promise<ScanResult> {
-  const present = await git('git', ['cat-file', '-e', `${base}^{commit}`], { cwd: root }).then(() => true, () => false);
-  if (!present) throw new UserError(`new-only needs the base commit ${base.slice(0, 12)}, which this checkout does not have: check out with fetch-depth: 0, or set new-only: false`);
+  if (!(await hasCommit(root, base))) throw new UserError(`new-only needs the base commit ${base.slice(0, 12)}, which this checkout does not have: check out with fetch-depth: 0, or set new-only: false`);
   const dir = mkdtempSync(join(tmpdir(), 'scan-base-'));
   try {
-    await git('git', ['worktree', 'add', '--detach', '--quiet', dir, base], { cwd: root });
+    await git(root, ['worktree', 'add', '--detach', '--quiet', dir, base]);
     return await scanCheckout({ ...options, root: dir });
   } finally {
-    await git('git', ['worktree', 'remove', '--force', dir], { cwd: root }).catch(() => undefined);
+    await git(root, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Lines a pull request changed, from `git diff -U0 base...head`; undefined when unknown. */
+/** Lines a pull request added or changed, from `git diff -U0 base...head`; undefined when unknown. */
 async function changedLines(root: string, context: RunContext): Promise<((path: string, line: number) => boolean) | undefined> {
   const pr = context.event['pull_request'] as { base?: { sha?: string }; head?: { sha?: string } } | undefined;
   if (!pr?.base?.sha || !pr.head?.sha) return undefined;
-  const diff = await git('git', ['diff', '--no-color', '--no-ext-diff', '-U0', `${pr.base.sha}...${pr.head.sha}`], { cwd: root, maxBuffer: 512 * 1024 * 1024 }).then((out) => out.stdout, () => undefined);
+  const diff = await git(root, ['diff', '--no-color', '--no-ext-diff', '-U0', `${pr.base.sha}...${pr.head.sha}`]).catch(() => undefined);
   if (diff === undefined) return undefined;
-  const changed = new Map<string, Array<[number, number]>>();
-  let path = '';
-  for (const line of diff.split('\n')) {
-    if (line.startsWith('+++ ')) path = line.slice(4).replace(/^b\//, '');
-    const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
-    if (hunk) {
-      const start = Number(hunk[1]);
-      const count = hunk[2] === undefined ? 1 : Number(hunk[2]);
-      changed.set(path, [...(changed.get(path) ?? []), [start, start + count - 1]]);
-    }
-  }
-  return (file, line) => (changed.get(file) ?? []).some(([from, to]) => line >= from && line <= to);
+  const changed = new Set(parseAddedLines(diff).flatMap((added) => added.lineNumbers.map((line) => `${added.path}:${line}`)));
+  return (file, line) => changed.has(`${file}:${line}`);
 }
 
 export async function run(): Promise<void> {

@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { git } from './git.ts';
 
 /** Folders never worth scanning in a plain directory walk (in a Git checkout, .gitignore decides). */
 const SKIPPED = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__', '.tox', 'target', 'vendor', '.gradle', '.terraform']);
@@ -24,7 +21,7 @@ export interface SkippedFile {
 /** The files of a checkout: what Git tracks plus untracked files it does not ignore; a plain walk outside Git. */
 export async function listFiles(root: string): Promise<string[]> {
   try {
-    const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
+    const stdout = await git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
     return [...new Set(stdout.split('\0').filter(Boolean))].sort();
   } catch {
     // Not a Git checkout (or no git): walk the folder.

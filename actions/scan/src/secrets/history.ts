@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { UserError } from '../../../../shared/errors.ts';
-
-const run = promisify(execFile);
+import { git, hasCommit } from '../git.ts';
 
 /** Lines a commit added to one file, with their line numbers in the new file. */
 export interface AddedText {
@@ -97,15 +94,6 @@ export function rangeFromEvent(eventName: string, event: Record<string, unknown>
     return { base: pr.base.sha, head: pr.head.sha };
   }
   return undefined;
-}
-
-async function git(root: string, args: string[]): Promise<string> {
-  const { stdout } = await run('git', args, { cwd: root, maxBuffer: 1024 * 1024 * 1024 });
-  return stdout;
-}
-
-async function hasCommit(root: string, sha: string): Promise<boolean> {
-  return git(root, ['cat-file', '-e', `${sha}^{commit}`]).then(() => true, () => false);
 }
 
 /**
