@@ -40109,10 +40109,10 @@ __webpack_unused_export__ = Alias.Alias;
 __webpack_unused_export__ = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
-exports.jh = identity.isMap;
+__webpack_unused_export__ = identity.isMap;
 exports.Ll = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
-exports.jn = identity.isScalar;
+__webpack_unused_export__ = identity.isScalar;
 __webpack_unused_export__ = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
 __webpack_unused_export__ = Scalar.Scalar;
@@ -54954,6 +54954,8 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 
 /** One severity scale for every scanner; fail-on compares against it. */
 const SEVERITIES = ['critical', 'high', 'medium', 'low'];
+/** What fail-on accepts: a severity, or none (report only). */
+const THRESHOLDS = [...SEVERITIES, 'none'];
 const SCANNERS = ['secrets', 'workflows', 'dependencies', 'manifests'];
 function catalogOf(scanner, table) {
     return Object.entries(table).map(([name, rule]) => ({ id: `${scanner}/${name}`, scanner, ...rule }));
@@ -55286,10 +55288,8 @@ class YamlSource {
         const lines = new dist/* LineCounter */.HN();
         const document = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
         const error = document.errors[0];
-        if (error) {
-            const line = error.linePos?.[0]?.line ?? lines.linePos(error.pos[0]).line;
-            throw new YamlSyntaxError(error.message.split('\n')[0], line);
-        }
+        if (error)
+            throw syntaxError(error, lines);
         return new YamlSource(document, lines);
     }
     /** Every document of a multi-document file (Kubernetes manifests). */
@@ -55301,23 +55301,14 @@ class YamlSource {
         return documents.map((document) => {
             const error = document.errors[0];
             if (error)
-                throw new YamlSyntaxError(error.message.split('\n')[0], lines.linePos(error.pos[0]).line);
+                throw syntaxError(error, lines);
             return new YamlSource(document, lines);
         });
     }
     /** The 1-based line of the node at path, or of its nearest existing ancestor. */
-    line(path, part = 'value') {
+    line(path) {
         for (let length = path.length; length >= 0; length--) {
-            const prefix = path.slice(0, length);
-            if (part === 'key' && length === path.length && length > 0) {
-                const parent = length === 1 ? this.#document.contents : this.#document.getIn(prefix.slice(0, -1), true);
-                if ((0,dist/* isMap */.jh)(parent)) {
-                    const pair = parent.items.find((item) => (0,dist/* isScalar */.jn)(item.key) && item.key.value === prefix[prefix.length - 1]);
-                    if (pair && (0,dist/* isNode */.Ll)(pair.key) && pair.key.range)
-                        return this.#lines.linePos(pair.key.range[0]).line;
-                }
-            }
-            const node = length === 0 ? this.#document.contents : this.#document.getIn(prefix, true);
+            const node = length === 0 ? this.#document.contents : this.#document.getIn(path.slice(0, length), true);
             if ((0,dist/* isNode */.Ll)(node) && node.range)
                 return this.#lines.linePos(node.range[0]).line;
         }
@@ -55330,6 +55321,9 @@ class YamlSyntaxError extends Error {
         super(message);
         this.line = line;
     }
+}
+function syntaxError(error, lines) {
+    return new YamlSyntaxError(error.message.split('\n')[0], lines.linePos(error.pos[0]).line);
 }
 function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -55350,8 +55344,6 @@ const EMPTY_POLICY = {
     secrets: { regexes: [], stopwords: [], paths: [] },
 };
 const TOP_LEVEL_KEYS = ['fail-on', 'exclude', 'rules', 'suppressions', 'pinning', 'secrets'];
-class PolicyError extends errors_UserError {
-}
 /** Reads .github/scan.yml: every mistake names the file, the line and what is accepted. */
 function parsePolicy(file, text, knownRules) {
     let source;
@@ -55360,11 +55352,11 @@ function parsePolicy(file, text, knownRules) {
     }
     catch (error) {
         if (error instanceof YamlSyntaxError)
-            throw new PolicyError(`${file}:${error.line}: not valid YAML: ${error.message}`);
+            throw new errors_UserError(`${file}:${error.line}: not valid YAML: ${error.message}`);
         throw error;
     }
     const fail = (where, problem) => {
-        throw new PolicyError(`${file}:${source.line(where)}: ${problem}`);
+        throw new errors_UserError(`${file}:${source.line(where)}: ${problem}`);
     };
     const root = source.value ?? {};
     if (!isRecord(root))
@@ -55375,9 +55367,8 @@ function parsePolicy(file, text, knownRules) {
         if (!TOP_LEVEL_KEYS.includes(key))
             fail([key], `unknown key "${key}"; expected one of ${TOP_LEVEL_KEYS.join(', ')}`);
     const severity = (value, where) => {
-        if (typeof value === 'string' && [...SEVERITIES, 'none'].includes(value))
-            return value;
-        return fail(where, `fail-on ${JSON.stringify(value)} is not a severity; expected one of ${[...SEVERITIES, 'none'].join(', ')}`);
+        const found = THRESHOLDS.find((threshold) => threshold === value);
+        return found ?? fail(where, `fail-on ${JSON.stringify(value)} is not a severity; expected one of ${THRESHOLDS.join(', ')}`);
     };
     const stringList = (value, where, what) => {
         if (value === undefined || value === null)
@@ -55518,7 +55509,7 @@ function readConfig(source = runnerInputs) {
     const listed = inputs.list('scanners').map((item) => item.toLowerCase());
     const scanners = new Set(listed.length === 0 || (listed.length === 1 && listed[0] === 'all') ? SCANNERS : inputs.choices('scanners', SCANNERS));
     const failOnText = inputs.string('fail-on');
-    const failOn = failOnText === undefined ? undefined : inputs.choice('fail-on', [...SEVERITIES, 'none']);
+    const failOn = failOnText === undefined ? undefined : inputs.choice('fail-on', THRESHOLDS);
     const history = inputs.boolean('history', false);
     const newOnly = inputs.boolean('new-only', false);
     const uploadSarif = inputs.boolean('upload-sarif', false);
@@ -56177,7 +56168,10 @@ function looksLikeDigestOrId(value) {
 }
 /** The part of a secret that is safe to show: a known prefix at most, never more than four characters. */
 function checks_redact(secret) {
-    const visible = secret.length >= 16 ? Math.min(4, secret.indexOf('_') > 0 && secret.indexOf('_') < 12 ? secret.indexOf('_') + 1 : 4) : 0;
+    // A prefix ending in an underscore (hf_, sk_, ghp_) is shown only up to it.
+    const underscore = secret.indexOf('_');
+    const prefix = underscore > 0 && underscore < 12 ? underscore + 1 : 4;
+    const visible = secret.length >= 16 ? Math.min(4, prefix) : 0;
     return `${secret.slice(0, visible)}${'*'.repeat(8)} (${secret.length} characters)`;
 }
 
@@ -56355,11 +56349,9 @@ class SecretDetector {
                 const line = lines.lineAt(offset);
                 if (lines.lineText(line).includes(IGNORE_MARKER))
                     continue;
-                // A specific rule and the generic one can match the same value: report it once, as the first (specific) rule.
-                const key = `${offset}:${secret}`;
-                if (seen.has(key) || seen.has(secret))
+                // A specific rule and the generic one can match the same value, and a value can repeat: report it once, as the first (specific) rule.
+                if (seen.has(secret))
                     continue;
-                seen.add(key);
                 seen.add(secret);
                 hits.push({ rule, secret, line: line + 1, column: offset - lines.lineStart(line) + 1 });
             }

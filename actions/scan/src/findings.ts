@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 /** One severity scale for every scanner; fail-on compares against it. */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
+/** What fail-on accepts: a severity, or none (report only). */
+export const THRESHOLDS = [...SEVERITIES, 'none'] as const;
+export type Threshold = (typeof THRESHOLDS)[number];
 
 export type ScannerName = 'secrets' | 'workflows' | 'dependencies' | 'manifests';
 export const SCANNERS: readonly ScannerName[] = ['secrets', 'workflows', 'dependencies', 'manifests'];
@@ -52,7 +55,7 @@ export function severityRank(severity: Severity): number {
 }
 
 /** True when a finding of this severity fails a gate set at threshold ('none' never fails). */
-export function meetsThreshold(severity: Severity, threshold: Severity | 'none'): boolean {
+export function meetsThreshold(severity: Severity, threshold: Threshold): boolean {
   if (threshold === 'none') return false;
   return severityRank(severity) >= severityRank(threshold);
 }

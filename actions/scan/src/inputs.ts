@@ -1,13 +1,13 @@
 import { InputError } from '../../../shared/errors.ts';
 import { Inputs, runnerInputs, type InputSource } from '../../../shared/inputs.ts';
-import { SCANNERS, SEVERITIES, type ScannerName, type Severity } from './findings.ts';
+import { SCANNERS, THRESHOLDS, type ScannerName, type Threshold } from './findings.ts';
 import { DEFAULT_POLICY_PATH } from './policy.ts';
 
 export interface ScanConfig {
   scanners: Set<ScannerName>;
   path: string;
   /** undefined: the policy file's threshold (or high). */
-  failOn?: Severity | 'none';
+  failOn?: Threshold;
   environment?: string;
   policyFile: string;
   /** The policy file was named explicitly: a missing file is then an error. */
@@ -31,7 +31,7 @@ export function readConfig(source: InputSource = runnerInputs): { config: ScanCo
   const listed = inputs.list('scanners').map((item) => item.toLowerCase());
   const scanners = new Set<ScannerName>(listed.length === 0 || (listed.length === 1 && listed[0] === 'all') ? SCANNERS : inputs.choices('scanners', SCANNERS));
   const failOnText = inputs.string('fail-on');
-  const failOn = failOnText === undefined ? undefined : inputs.choice('fail-on', [...SEVERITIES, 'none'] as const);
+  const failOn = failOnText === undefined ? undefined : inputs.choice('fail-on', THRESHOLDS);
   const history = inputs.boolean('history', false);
   const newOnly = inputs.boolean('new-only', false);
   const uploadSarif = inputs.boolean('upload-sarif', false);

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import { UserError } from '../../../shared/errors.ts';
-import { SEVERITIES, type Finding, type Severity } from './findings.ts';
+import { THRESHOLDS, type Finding, type Threshold } from './findings.ts';
 import type { SecretAllowlist } from './secrets/detect.ts';
 import type { PinningPolicy } from './workflows/audit.ts';
 import { isRecord, YamlSource, YamlSyntaxError, type YamlPath } from './yaml-source.ts';
@@ -21,7 +21,7 @@ export interface Suppression {
 
 export interface Policy {
   /** Threshold by environment name; '*' is the default. */
-  failOn: Record<string, Severity | 'none'>;
+  failOn: Record<string, Threshold>;
   exclude: string[];
   /** Rule ids (or scanner-wide prefixes such as `manifests/`) switched off. */
   disabledRules: string[];
@@ -41,19 +41,17 @@ export const EMPTY_POLICY: Policy = {
 
 const TOP_LEVEL_KEYS = ['fail-on', 'exclude', 'rules', 'suppressions', 'pinning', 'secrets'];
 
-class PolicyError extends UserError {}
-
 /** Reads .github/scan.yml: every mistake names the file, the line and what is accepted. */
 export function parsePolicy(file: string, text: string, knownRules: ReadonlySet<string>): Policy {
   let source: YamlSource;
   try {
     source = YamlSource.parse(text);
   } catch (error) {
-    if (error instanceof YamlSyntaxError) throw new PolicyError(`${file}:${error.line}: not valid YAML: ${error.message}`);
+    if (error instanceof YamlSyntaxError) throw new UserError(`${file}:${error.line}: not valid YAML: ${error.message}`);
     throw error;
   }
   const fail = (where: YamlPath, problem: string): never => {
-    throw new PolicyError(`${file}:${source.line(where)}: ${problem}`);
+    throw new UserError(`${file}:${source.line(where)}: ${problem}`);
   };
   const root = source.value ?? {};
   if (!isRecord(root)) fail([], 'expected a mapping with keys ' + TOP_LEVEL_KEYS.join(', '));
@@ -61,9 +59,9 @@ export function parsePolicy(file: string, text: string, knownRules: ReadonlySet<
   const data = root as Record<string, unknown>;
   for (const key of Object.keys(data)) if (!TOP_LEVEL_KEYS.includes(key)) fail([key], `unknown key "${key}"; expected one of ${TOP_LEVEL_KEYS.join(', ')}`);
 
-  const severity = (value: unknown, where: YamlPath): Severity | 'none' => {
-    if (typeof value === 'string' && ([...SEVERITIES, 'none'] as string[]).includes(value)) return value as Severity | 'none';
-    return fail(where, `fail-on ${JSON.stringify(value)} is not a severity; expected one of ${[...SEVERITIES, 'none'].join(', ')}`);
+  const severity = (value: unknown, where: YamlPath): Threshold => {
+    const found = THRESHOLDS.find((threshold) => threshold === value);
+    return found ?? fail(where, `fail-on ${JSON.stringify(value)} is not a severity; expected one of ${THRESHOLDS.join(', ')}`);
   };
   const stringList = (value: unknown, where: YamlPath, what: string): string[] => {
     if (value === undefined || value === null) return [];
@@ -150,7 +148,7 @@ export function parsePolicy(file: string, text: string, knownRules: ReadonlySet<
   return policy;
 }
 
-export function thresholdFor(policy: Policy, environment: string | undefined, fallback: Severity | 'none'): Severity | 'none' {
+export function thresholdFor(policy: Policy, environment: string | undefined, fallback: Threshold): Threshold {
   if (environment && policy.failOn[environment]) return policy.failOn[environment];
   return policy.failOn['*'] ?? fallback;
 }

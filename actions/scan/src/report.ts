@@ -1,5 +1,5 @@
 import { escapeCell, table, truncateBytes, MAX_SUMMARY_BYTES } from '../../../shared/markdown.ts';
-import { countBySeverity, SEVERITIES, type Finding, type Severity } from './findings.ts';
+import { countBySeverity, SEVERITIES, type Finding, type Severity, type Threshold } from './findings.ts';
 import type { Suppression } from './policy.ts';
 import type { SkippedFile } from './tree.ts';
 
@@ -36,7 +36,7 @@ export function chooseAnnotations(findings: Finding[], changed: ((path: string, 
 
 export interface SummaryInput {
   findings: Finding[];
-  threshold: Severity | 'none';
+  threshold: Threshold;
   failed: boolean;
   skipped: SkippedFile[];
   expired: Suppression[];

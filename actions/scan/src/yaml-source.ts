@@ -1,4 +1,4 @@
-import { isMap, isNode, isScalar, LineCounter, parseAllDocuments, parseDocument, type Document } from 'yaml';
+import { isNode, LineCounter, parseAllDocuments, parseDocument, type Document, type YAMLError } from 'yaml';
 
 export type YamlPath = ReadonlyArray<string | number>;
 
@@ -19,10 +19,7 @@ export class YamlSource {
     const lines = new LineCounter();
     const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
     const error = document.errors[0];
-    if (error) {
-      const line = error.linePos?.[0]?.line ?? lines.linePos(error.pos[0]).line;
-      throw new YamlSyntaxError(error.message.split('\n')[0] as string, line);
-    }
+    if (error) throw syntaxError(error, lines);
     return new YamlSource(document, lines);
   }
 
@@ -33,23 +30,15 @@ export class YamlSource {
     if (!Array.isArray(documents)) return [];
     return documents.map((document) => {
       const error = document.errors[0];
-      if (error) throw new YamlSyntaxError(error.message.split('\n')[0] as string, lines.linePos(error.pos[0]).line);
+      if (error) throw syntaxError(error, lines);
       return new YamlSource(document, lines);
     });
   }
 
   /** The 1-based line of the node at path, or of its nearest existing ancestor. */
-  line(path: YamlPath, part: 'key' | 'value' = 'value'): number {
+  line(path: YamlPath): number {
     for (let length = path.length; length >= 0; length--) {
-      const prefix = path.slice(0, length);
-      if (part === 'key' && length === path.length && length > 0) {
-        const parent = length === 1 ? this.#document.contents : this.#document.getIn(prefix.slice(0, -1), true);
-        if (isMap(parent)) {
-          const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === prefix[prefix.length - 1]);
-          if (pair && isNode(pair.key) && pair.key.range) return this.#lines.linePos(pair.key.range[0]).line;
-        }
-      }
-      const node = length === 0 ? this.#document.contents : this.#document.getIn(prefix, true);
+      const node = length === 0 ? this.#document.contents : this.#document.getIn(path.slice(0, length), true);
       if (isNode(node) && node.range) return this.#lines.linePos(node.range[0]).line;
     }
     return 1;
@@ -62,6 +51,10 @@ export class YamlSyntaxError extends Error {
     super(message);
     this.line = line;
   }
+}
+
+function syntaxError(error: YAMLError, lines: LineCounter): YamlSyntaxError {
+  return new YamlSyntaxError(error.message.split('\n')[0] as string, lines.linePos(error.pos[0]).line);
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

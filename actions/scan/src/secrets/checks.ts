@@ -96,6 +96,9 @@ export function looksLikeDigestOrId(value: string): boolean {
 
 /** The part of a secret that is safe to show: a known prefix at most, never more than four characters. */
 export function redact(secret: string): string {
-  const visible = secret.length >= 16 ? Math.min(4, secret.indexOf('_') > 0 && secret.indexOf('_') < 12 ? secret.indexOf('_') + 1 : 4) : 0;
+  // A prefix ending in an underscore (hf_, sk_, ghp_) is shown only up to it.
+  const underscore = secret.indexOf('_');
+  const prefix = underscore > 0 && underscore < 12 ? underscore + 1 : 4;
+  const visible = secret.length >= 16 ? Math.min(4, prefix) : 0;
   return `${secret.slice(0, visible)}${'*'.repeat(8)} (${secret.length} characters)`;
 }

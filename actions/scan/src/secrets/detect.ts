@@ -72,10 +72,8 @@ export class SecretDetector {
         const offset = (match.index ?? 0) + match[0].indexOf(secret);
         const line = lines.lineAt(offset);
         if (lines.lineText(line).includes(IGNORE_MARKER)) continue;
-        // A specific rule and the generic one can match the same value: report it once, as the first (specific) rule.
-        const key = `${offset}:${secret}`;
-        if (seen.has(key) || seen.has(secret)) continue;
-        seen.add(key);
+        // A specific rule and the generic one can match the same value, and a value can repeat: report it once, as the first (specific) rule.
+        if (seen.has(secret)) continue;
         seen.add(secret);
         hits.push({ rule, secret, line: line + 1, column: offset - lines.lineStart(line) + 1 });
       }
