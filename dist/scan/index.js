@@ -56959,7 +56959,13 @@ async function scanCheckout(options) {
     const excluded = pathMatcher(policy.exclude);
     const secretsExcluded = pathMatcher(policy.secrets.paths);
     const detector = new SecretDetector(undefined, policy.secrets);
-    const files = (await listFiles(options.root)).filter((path) => !excluded(path));
+    const isYaml = (path) => /\.ya?ml$/i.test(path);
+    // Secrets read every file; without them only the files another scanner looks at are read at all.
+    const wanted = (path) => (scanners.has('secrets') && !secretsExcluded(path)) ||
+        (scanners.has('workflows') && (isWorkflowFile(path) || isActionManifest(path))) ||
+        (scanners.has('manifests') && (isDockerfile(path) || isYaml(path))) ||
+        (scanners.has('dependencies') && isLockfile(path));
+    const files = (await listFiles(options.root)).filter((path) => !excluded(path) && wanted(path));
     const findings = [];
     const skipped = [];
     const packages = [];
@@ -56987,7 +56993,7 @@ async function scanCheckout(options) {
             if (scanners.has('manifests')) {
                 if (isDockerfile(path))
                     findings.push(...auditDockerfile(path, text));
-                else if (/\.ya?ml$/i.test(path) && !isWorkflowFile(path) && looksLikeKubernetes(text))
+                else if (isYaml(path) && !isWorkflowFile(path) && looksLikeKubernetes(text))
                     findings.push(...auditKubernetes(path, text));
             }
         }

@@ -226,6 +226,14 @@ describe('history, new-only and the policy', () => {
     expect(main.errors.filter((error) => error.properties['file']).map((error) => `${error.properties['file']}:${error.properties['line']}`)).toEqual(['new.env:2']);
   }, 60_000);
 
+  test('without the secrets scanner only the files the others look at are read', async () => {
+    const root = await repo({ 'latin1.txt': Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]), 'package-lock.json': JSON.stringify({ lockfileVersion: 3, packages: {} }), 'src/a.ts': 'x\n' });
+    const { main } = await harness.run('scan', { workspace: root, inputs: { scanners: 'dependencies', 'osv-offline-dir': '.' } });
+    expect(main.exitCode, main.log).toBe(0);
+    expect(report(main).skipped).toEqual([]);
+    expect(main.summary).toContain('1 files scanned');
+  }, 30_000);
+
   test('suppressions need a reason, expire and say so; excludes and disabled rules apply', async () => {
     const root = await repo({
       '.github/scan.yml': [

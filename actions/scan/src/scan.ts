@@ -56,7 +56,14 @@ export async function scanCheckout(options: ScanOptions): Promise<ScanResult> {
   const excluded = pathMatcher(policy.exclude);
   const secretsExcluded = pathMatcher(policy.secrets.paths);
   const detector = new SecretDetector(undefined, policy.secrets);
-  const files = (await listFiles(options.root)).filter((path) => !excluded(path));
+  const isYaml = (path: string): boolean => /\.ya?ml$/i.test(path);
+  // Secrets read every file; without them only the files another scanner looks at are read at all.
+  const wanted = (path: string): boolean =>
+    (scanners.has('secrets') && !secretsExcluded(path)) ||
+    (scanners.has('workflows') && (isWorkflowFile(path) || isActionManifest(path))) ||
+    (scanners.has('manifests') && (isDockerfile(path) || isYaml(path))) ||
+    (scanners.has('dependencies') && isLockfile(path));
+  const files = (await listFiles(options.root)).filter((path) => !excluded(path) && wanted(path));
   const findings: Finding[] = [];
   const skipped: SkippedFile[] = [];
   const packages: Package[] = [];
@@ -79,7 +86,7 @@ export async function scanCheckout(options: ScanOptions): Promise<ScanResult> {
       }
       if (scanners.has('manifests')) {
         if (isDockerfile(path)) findings.push(...auditDockerfile(path, text));
-        else if (/\.ya?ml$/i.test(path) && !isWorkflowFile(path) && looksLikeKubernetes(text)) findings.push(...auditKubernetes(path, text));
+        else if (isYaml(path) && !isWorkflowFile(path) && looksLikeKubernetes(text)) findings.push(...auditKubernetes(path, text));
       }
     } catch (error) {
       // A template (Helm) or a broken file: say which and where, scan the rest.
