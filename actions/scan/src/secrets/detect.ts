@@ -1,6 +1,6 @@
 import { fingerprintOf, type Finding } from '../findings.ts';
 import { LineIndex } from '../line-index.ts';
-import { redact, shannonEntropy } from './checks.ts';
+import { isPublishedExample, redact, shannonEntropy } from './checks.ts';
 import { SECRET_RULES, type SecretRule } from './rules.ts';
 
 /** The inline comment that silences a line, in any comment syntax: `# scan:ignore`, `// scan:ignore`. */
@@ -45,7 +45,7 @@ export class SecretDetector {
     this.#keywordPattern = new RegExp(keywords.map(escapeRegex).join('|'), 'g');
   }
 
-  /** The rules whose keywords occur in the text: the only patterns worth running on it. */
+  /** The rules whose keywords occur in the text, in catalogue order: the only patterns worth running on it. */
   candidateRules(lowerText: string): SecretRule[] {
     const rules = new Set<SecretRule>();
     this.#keywordPattern.lastIndex = 0;
@@ -53,7 +53,7 @@ export class SecretDetector {
       for (const rule of this.#rulesByKeyword.get(match[0]) ?? []) rules.add(rule);
       if (rules.size === this.#rules.length) break;
     }
-    return [...rules];
+    return this.#rules.filter((rule) => rules.has(rule));
   }
 
   detect(text: string): SecretHit[] {
@@ -62,17 +62,21 @@ export class SecretDetector {
     const lines = new LineIndex(text);
     const hits: SecretHit[] = [];
     const seen = new Set<string>();
+    // What the format rules matched, valid or not: the generic rule does not report those again.
+    const claimed: string[] = [];
     for (const rule of candidates) {
       rule.pattern.lastIndex = 0;
       for (const match of text.matchAll(rule.pattern)) {
-        const secret = match.groups?.['secret'] ?? match[0];
+        const secret = match.groups?.['secret'] ?? match.groups?.['bareSecret'] ?? match[0];
+        if (rule.generic && claimed.some((value) => value.includes(secret) || secret.includes(value))) continue;
+        if (!rule.generic) claimed.push(secret);
         if (rule.entropy !== undefined && shannonEntropy(secret) < rule.entropy) continue;
         if (rule.valid && !rule.valid(secret)) continue;
-        if (this.#allowed(secret)) continue;
+        if (isPublishedExample(secret) || this.#allowed(secret)) continue;
         const offset = (match.index ?? 0) + match[0].indexOf(secret);
         const line = lines.lineAt(offset);
         if (lines.lineText(line).includes(IGNORE_MARKER)) continue;
-        // A specific rule and the generic one can match the same value, and a value can repeat: report it once, as the first (specific) rule.
+        // A value can repeat, and two format rules can match it: report it once, as the first rule.
         if (seen.has(secret)) continue;
         seen.add(secret);
         hits.push({ rule, secret, line: line + 1, column: offset - lines.lineStart(line) + 1 });
