@@ -28,6 +28,10 @@ export const PROGRAMS: Record<string, { package: string; neededBy: Array<'test' 
   poetry: { package: 'python3-poetry', neededBy: ['test'] },
   pip: { package: 'python3-pip', neededBy: ['test'] },
   zstd: { package: 'zstd', neededBy: ['test', 'bench'] },
+  // The oracle for the secret patterns the scanner exports, and its speed reference.
+  rg: { package: 'ripgrep', neededBy: ['test', 'bench'] },
+  // GNU time: the peak memory of a peer tool in the scan benchmark.
+  time: { package: 'time', neededBy: ['bench'] },
 };
 
 export function missingPackages(purpose: 'test' | 'demo' | 'bench'): string[] {

@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { SecretDetector } from '../../../actions/scan/src/secrets/detect.ts';
+import { ripgrepPattern } from '../../../actions/scan/src/secrets/ripgrep-patterns.ts';
+import { SECRET_RULES } from '../../../actions/scan/src/secrets/rules.ts';
+import { FAMILIES, scoreReports, secretCorpus, type Corpus, type Report } from '../../harness/secret-corpus.ts';
+
+function detectorReports(corpus: Corpus): Report[] {
+  const detector = new SecretDetector();
+  return [...corpus.files].flatMap(([path, text]) => detector.detect(text).map((hit) => ({ path, line: hit.line })));
+}
+
+describe('the labelled corpus (real formats, random values, decoys)', () => {
+  test.each([1, 2, 3])('seed %i: every planted secret found, no decoy or ordinary line reported', (seed) => {
+    const corpus = secretCorpus(seed, 5);
+    const scores = scoreReports(corpus, detectorReports(corpus));
+    expect(scores.map((score) => score.family)).toEqual([...FAMILIES, ...(scores.length > FAMILIES.length ? ['unlabelled lines'] : [])]);
+    for (const score of scores) {
+      expect({ family: score.family, missed: score.missed, falselyReported: score.falselyReported, falseReports: score.falseReports }).toEqual({ family: score.family, missed: [], falselyReported: [], falseReports: 0 });
+    }
+    expect(scores.reduce((sum, score) => sum + score.planted, 0)).toBeGreaterThan(400);
+  });
+
+  test('the scorer counts misses and false reports (so a perfect score means something)', () => {
+    const corpus = secretCorpus(1, 1);
+    const secret = corpus.labels.find((label) => label.kind === 'secret') as (typeof corpus.labels)[number];
+    const decoy = corpus.labels.find((label) => label.kind === 'decoy') as (typeof corpus.labels)[number];
+    const reports = detectorReports(corpus).filter((report) => !(report.path === secret.path && report.line === secret.startLine));
+    reports.push({ path: decoy.path, line: decoy.startLine }, { path: decoy.path, line: 1 });
+    const scores = scoreReports(corpus, reports);
+    expect(scores.find((score) => score.family === secret.family)?.missed).toEqual([secret.name]);
+    expect(scores.find((score) => score.family === decoy.family)?.falselyReported).toEqual([decoy.name]);
+    expect(scores.find((score) => score.family === 'unlabelled lines')?.falseReports).toBe(1);
+  });
+});
+
+describe('the patterns exported for ripgrep', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rg-patterns-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const corpus = secretCorpus(7, 2);
+  for (const [path, text] of corpus.files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+
+  // ripgrep's PCRE2 is the oracle: it must find exactly what the JavaScript regex finds, where it finds it.
+  test.each(SECRET_RULES.map((rule) => [rule.id, rule] as const))('%s: ripgrep matches what JavaScript matches', (_id, rule) => {
+    const result = spawnSync('rg', ['--pcre2', '--multiline', '--hidden', '--no-config', '--json', '-e', ripgrepPattern(rule), dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(result.status, result.stderr).toBeLessThanOrEqual(1);
+    const fromRipgrep = result.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; data: { path: { text: string }; absolute_offset: number; submatches: Array<{ start: number; match: { text: string } }> } })
+      .filter((event) => event.type === 'match')
+      .flatMap((event) => event.data.submatches.map((submatch) => `${relative(dir, event.data.path.text)}@${event.data.absolute_offset + submatch.start}:${submatch.match.text}`));
+    const fromJavaScript = [...corpus.files].flatMap(([path, text]) => [...text.matchAll(new RegExp(rule.pattern.source, rule.pattern.flags))].map((match) => `${path}@${match.index}:${match[0]}`));
+    expect(fromRipgrep.sort()).toEqual(fromJavaScript.sort());
+  });
+});
