@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { base62, crc32 } from '../../actions/scan/src/secrets/checks.ts';
+import { DEFAULT_TOKEN, GitHubDouble } from '../doubles/github/server.ts';
+import { OsvDouble } from '../doubles/osv.ts';
 import { ActionHarness } from '../harness/run-action.ts';
 
 /**
@@ -264,6 +266,89 @@ describe('history, new-only and the policy', () => {
     expect(main.summary).toContain('revoked token kept as a parser fixture');
     expect(main.exitCode).toBe(1);
   }, 60_000);
+
+  test('dependencies through the OSV API: one querybatch for every package, then the records it named', async () => {
+    const djangoWithVersions = { ...DJANGO_RECORD, affected: [{ ...DJANGO_RECORD.affected[0], versions: ['3.2', '3.2.1', '3.2.2', '3.2.3', '3.2.4'] }] };
+    const osv = await new OsvDouble([LODASH_RECORD, djangoWithVersions]).start();
+    try {
+      const root = await repo({
+        'package-lock.json': JSON.stringify({ lockfileVersion: 3, packages: { '': { name: 'app' }, 'node_modules/lodash': { version: '4.17.20' }, 'node_modules/left-pad': { version: '1.3.0' } } }, null, 2),
+        'requirements.txt': 'Django==3.2.4\nrequests==2.31.0\n',
+      });
+      const { main } = await harness.run('scan', { workspace: root, inputs: { scanners: 'dependencies', 'osv-url': osv.url, 'fail-on': 'critical' } });
+      expect(osv.violations).toEqual([]);
+      expect(main.exitCode, main.log).toBe(1);
+      expect(report(main).findings.map((finding) => [finding.path, finding.severity, finding.message.split(':')[0]])).toEqual([
+        ['requirements.txt', 'critical', 'django@3.2.4 (PyPI) is affected by PYSEC-2021-fixture'],
+        ['package-lock.json', 'high', 'lodash@4.17.20 (npm) is affected by GHSA-35jh-r3h4-6jhm (CVE-2021-23337)'],
+      ]);
+      expect(report(main).findings[1]?.message).toContain('fixed in 4.17.21');
+      const batches = osv.requests.filter((request) => request.path === '/v1/querybatch');
+      expect(batches).toHaveLength(1);
+      expect((batches[0]?.body as { queries: unknown[] }).queries).toEqual(
+        expect.arrayContaining([
+          { package: { name: 'lodash', ecosystem: 'npm' }, version: '4.17.20' },
+          { package: { name: 'left-pad', ecosystem: 'npm' }, version: '1.3.0' },
+          { package: { name: 'django', ecosystem: 'PyPI' }, version: '3.2.4' },
+          { package: { name: 'requests', ecosystem: 'PyPI' }, version: '2.31.0' },
+        ]),
+      );
+      expect(osv.requests.filter((request) => request.method === 'GET').map((request) => request.path).sort()).toEqual(['/v1/vulns/GHSA-35jh-r3h4-6jhm', '/v1/vulns/PYSEC-2021-fixture']);
+
+      osv.fault({ path: '/v1/querybatch', reply: { status: 503, body: { message: 'unavailable' } } });
+      const down = await harness.run('scan', { workspace: root, inputs: { scanners: 'dependencies', 'osv-url': osv.url } });
+      expect(down.main.exitCode).toBe(1);
+      expect(down.main.log).toContain(`the OSV API at ${osv.url} answered 503 to POST /v1/querybatch`);
+      expect(down.main.log).not.toMatch(/\n\s+at \S+ \(/);
+    } finally {
+      await osv.stop();
+    }
+  }, 60_000);
+
+  test('SARIF goes to code scanning gzipped and base64-encoded; without code scanning, permission or from a fork it is a notice, not a failure', async () => {
+    const github = await new GitHubDouble({ owner: 'acme', repo: 'app' }).start();
+    try {
+      const root = await repo({ 'deploy.env': `TOKEN=${githubToken()}\n` });
+      const sha = await git(root, 'rev-parse', 'HEAD');
+      const context = { apiUrl: github.apiUrl, token: DEFAULT_TOKEN, repository: 'acme/app', sha, ref: 'refs/heads/main' };
+      const inputs = { scanners: 'secrets', 'upload-sarif': 'true', category: 'deploy-scan', 'fail-on': 'none' };
+
+      const uploaded = await harness.run('scan', { workspace: root, github: context, inputs });
+      expect(uploaded.main.exitCode, uploaded.main.log).toBe(0);
+      expect(github.violations).toEqual([]);
+      expect(github.sarifs).toHaveLength(1);
+      const upload = github.sarifs[0] as (typeof github.sarifs)[number];
+      expect([upload.commitSha, upload.ref]).toEqual([sha, 'refs/heads/main']);
+      const sarif = upload.sarif as { runs: Array<{ automationDetails?: { id?: string }; results: Array<{ ruleId: string; message: { text: string } }> }> };
+      expect(sarif.runs[0]?.automationDetails?.id).toMatch(/^deploy-scan\//);
+      expect(sarif.runs[0]?.results.map((result) => result.ruleId)).toEqual(['secrets/github-pat']);
+      expect(upload.sarif).toEqual(JSON.parse(readFileSync(uploaded.main.outputs['sarif'] as string, 'utf8')));
+      expect(uploaded.main.log).toContain(`SARIF uploaded to code scanning (id ${upload.id})`);
+
+      // A token without security-events: write: GitHub's 403.
+      github.grant('ghs_contentsOnly', { contents: 'read' });
+      const forbidden = await harness.run('scan', { workspace: root, github: { ...context, token: 'ghs_contentsOnly' }, inputs: { ...inputs, token: 'ghs_contentsOnly' } });
+      // No code scanning on the repository: GitHub's 403 with its message.
+      github.fault({ method: 'POST', path: '/code-scanning/sarifs', reply: { status: 403, body: { message: 'Advanced Security must be enabled for this repository to use code scanning.' } } });
+      const disabled = await harness.run('scan', { workspace: root, github: context, inputs });
+      for (const { main } of [forbidden, disabled]) {
+        expect(main.exitCode, main.log).toBe(0);
+        expect(main.notices.map((notice) => notice.message)).toContainEqual(expect.stringContaining('SARIF not uploaded: GitHub answered 403'));
+        expect(main.summary).toContain('SARIF not uploaded');
+      }
+
+      // A pull request from a fork: not even tried.
+      const requestsBefore = github.requests.length;
+      const event = { name: 'pull_request', payload: { pull_request: { number: 7, head: { sha, repo: { full_name: 'someone/app' } }, base: { sha, repo: { full_name: 'acme/app' } } } } };
+      const fork = await harness.run('scan', { workspace: root, github: context, event, inputs });
+      expect(fork.main.exitCode, fork.main.log).toBe(0);
+      expect(fork.main.notices.map((notice) => notice.message)).toContainEqual(expect.stringContaining("this pull request comes from someone/app, and a fork's token cannot upload"));
+      expect(github.requests.length).toBe(requestsBefore);
+      expect(github.sarifs).toHaveLength(1);
+    } finally {
+      await github.stop();
+    }
+  }, 90_000);
 
   test.each([
     ['an unknown rule id', { '.github/scan.yml': 'suppressions:\n  - rule: secrets/no-such-rule\n    reason: because\n' }, {}, /\.github\/scan\.yml:2: unknown rule id "secrets\/no-such-rule"/],
