@@ -42,6 +42,17 @@ describe.each(workflows.map((file) => [relative(ROOT, file), file]))('%s', (name
     expect(await workflowErrors(name, content)).toEqual([]);
   });
 
+  test('every input passed to one of our actions is one it declares', () => {
+    for (const job of Object.values(workflow.jobs)) {
+      for (const step of (job as { steps?: Array<{ uses?: string; with?: Record<string, unknown> }> }).steps ?? []) {
+        const ours = /^\$\/actions\/([\w-]+)$/.exec(step.uses ?? '');
+        if (!ours) continue;
+        const declared = Object.keys((parse(readFileSync(join(ROOT, 'actions', ours[1] as string, 'action.yml'), 'utf8')) as { inputs?: object }).inputs ?? {});
+        for (const input of Object.keys(step.with ?? {})) expect(declared, `${step.uses} with ${input}`).toContain(input);
+      }
+    }
+  });
+
   test('permissions are declared (least privilege starts with saying what is needed)', () => {
     const triggers = typeof workflow.on === 'string' ? [workflow.on] : Array.isArray(workflow.on) ? workflow.on : Object.keys(workflow.on ?? {});
     if (triggers.length === 1 && triggers[0] === 'workflow_call') {
@@ -145,6 +156,14 @@ describe('the reusable deploy pipeline avoids the known pitfalls', () => {
     const analyses = Object.values(workflow.jobs).flatMap((job) => job.steps ?? []).filter((step) => step.uses === '$/actions/canary-analyze');
     expect(analyses).toHaveLength(2);
     for (const step of analyses) expect(step.with).toMatchObject({ 'on-fail': 'fail', 'on-inconclusive': 'fail', 'deployment-id': '${{ steps.deploy.outputs.deployment-id }}' });
+  });
+
+  test('the scan gate runs at the environment’s threshold, and a failed scan stops the deploy', () => {
+    const scan = workflow.jobs['scan']?.steps?.find((step) => step.uses === '$/actions/scan');
+    expect(scan?.with).toMatchObject({ environment: '${{ inputs.environment }}', 'fail-on': '${{ inputs.scan-fail-on }}' });
+    const deploy = workflow.jobs['deploy'] as { needs?: string[]; if?: string };
+    expect(deploy.needs).toContain('scan');
+    expect(deploy.if).toContain("needs.scan.result != 'failure'");
   });
 
   test('no expression is spliced into a script', () => {
