@@ -4,6 +4,7 @@
  * npm run bench -- switch    the blue-green switch under load only
  * npm run bench -- canary    the canary judges compared, and the time to a verdict
  * npm run bench -- cache     build-cache's keys, save and restore against @actions/glob and @actions/cache
+ * npm run bench -- scan      the secrets scanner against ripgrep and secretlint: throughput, recall, precision
  *
  * Startup: what every job pays for each action before it does anything. Bundle size on disk (each
  * job downloads the whole repository, every bundle included) and cold start: spawn to exit on a
@@ -11,7 +12,7 @@
  * machine noise hits both alike. Reference point (by hand, this machine kind): actions/cache's
  * restore bundle is 3.1 MB and starts in about 3.1x bare node.
  *
- * Switch: see switch-load.ts. Canary: see canary-judges.ts. Cache: see cache-bench.ts.
+ * Switch: see switch-load.ts. Canary: see canary-judges.ts. Cache: see cache-bench.ts. Scan: see scan-bench.ts.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { logNormal, openMetrics, seeded, type SyntheticSeries } from '../sandbox
 import { startPrometheus } from '../sandbox/servers.ts';
 import { benchKeys, benchSaveRestore } from './cache-bench.ts';
 import { benchJudges } from './canary-judges.ts';
+import { benchRecallPrecision, benchSecretsThroughput } from './scan-bench.ts';
 import { benchSwitchUnderLoad, SWITCH_HEADER } from './switch-load.ts';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 15);
@@ -69,6 +71,8 @@ async function benchStartup(): Promise<string> {
     rollback: { inputs: { environment: 'production', ...router }, github: github_ },
     // build-cache's small input: an empty repository, no cache service (it says so and passes).
     'build-cache': { inputs: { summary: 'false' } },
+    // scan's small input: an empty checkout, every scanner but dependencies (which would ask OSV).
+    scan: { inputs: { scanners: 'secrets,workflows,manifests', summary: 'false' } },
     'canary-analyze': {
       inputs: { provider: 'http-json', 'http-json-path': 'values', metrics: `- { name: latency, query: "${samples.url}/{{variant}}" }`, 'end-time': '2026-11-22T10:00:00Z', interval: '10m', 'github-token': '' },
     },
@@ -160,6 +164,16 @@ if (!only || only === 'cache') {
   console.log(`build-cache save and restore of a ${(bytes / 1024 / 1024).toFixed(0)} MB node_modules-like tree (20,000 files) through the cache service double and Azurite (median of 3):\n`);
   console.log(table(['', 'build-cache (bundle)', 'plain @actions/cache call', 'ratio'], rows));
   console.log('');
+}
+if (!only || only === 'scan') {
+  const throughput = await benchSecretsThroughput();
+  console.log(`Secrets scanner throughput on real third-party text (${throughput.note}):\n`);
+  console.log(table(throughput.header, throughput.rows));
+  console.log('');
+  const quality = await benchRecallPrecision();
+  console.log('Secrets scanner recall and precision per family on the generated labelled corpus:\n');
+  console.log(table(quality.header, quality.rows));
+  console.log(`\n${quality.note}\n`);
 }
 if (!only || only === 'switch') {
   console.log('Blue-green switch and instant rollback under continuous keep-alive load:\n');
