@@ -37,6 +37,22 @@ describe('the labelled corpus (real formats, random values, decoys)', () => {
   });
 });
 
+describe('the keyword pre-filter', () => {
+  const rule = (id: string, keyword: string) => ({ id, title: id, severity: 'low' as const, keywords: [keyword], pattern: /x/g });
+  const detector = new SecretDetector([rule('short', 'pass'), rule('long', 'password'), rule('sk', 'sk'), rule('mailgun', 'key-')]);
+  const candidates = (text: string) => detector.candidateRules(text).map((candidate) => candidate.id);
+
+  test('a keyword inside a longer one still selects its rules', () => {
+    expect(candidates('db_password=')).toEqual(['short', 'long']);
+  });
+  test('overlapping keywords are both found', () => {
+    expect(candidates('askey-')).toEqual(['sk', 'mailgun']);
+  });
+  test('no keyword, no rule', () => {
+    expect(candidates('nothing to see')).toEqual([]);
+  });
+});
+
 describe('the patterns exported for ripgrep', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rg-patterns-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

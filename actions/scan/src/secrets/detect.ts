@@ -42,16 +42,26 @@ export class SecretDetector {
       }
     }
     const keywords = [...this.#rulesByKeyword.keys()].sort((a, b) => b.length - a.length);
+    // The alternation finds the longest keyword at a position, not the shorter ones inside it
+    // ("password" hides "pass"): a keyword's rules include those of every keyword it contains.
+    for (const keyword of keywords) {
+      const within = keywords.filter((other) => other !== keyword && keyword.includes(other)).flatMap((other) => this.#rulesByKeyword.get(other) ?? []);
+      this.#rulesByKeyword.set(keyword, [...new Set([...(this.#rulesByKeyword.get(keyword) ?? []), ...within])]);
+    }
     this.#keywordPattern = new RegExp(keywords.map(escapeRegex).join('|'), 'g');
   }
 
   /** The rules whose keywords occur in the text, in catalogue order: the only patterns worth running on it. */
   candidateRules(lowerText: string): SecretRule[] {
     const rules = new Set<SecretRule>();
-    this.#keywordPattern.lastIndex = 0;
-    for (const match of lowerText.matchAll(this.#keywordPattern)) {
+    const pattern = this.#keywordPattern;
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(lowerText); match; match = pattern.exec(lowerText)) {
       for (const rule of this.#rulesByKeyword.get(match[0]) ?? []) rules.add(rule);
       if (rules.size === this.#rules.length) break;
+      // On from the next character, not the match's end: keywords that overlap ("sk" and "key-" in
+      // "skey-") are both found. (Cheaper than a lookahead alternation, measured.)
+      pattern.lastIndex = match.index + 1;
     }
     return this.#rules.filter((rule) => rules.has(rule));
   }
@@ -61,7 +71,9 @@ export class SecretDetector {
     if (candidates.length === 0) return [];
     const lines = new LineIndex(text);
     const hits: SecretHit[] = [];
-    const seen = new Set<string>();
+    // Where reported secrets sit: a second rule matching the same text (or text inside it, a JWT in a
+    // ghs_ token) is not a second finding; the same secret on another line is.
+    const reported: Array<[start: number, end: number]> = [];
     // What the format rules matched, valid or not: the generic rule does not report those again.
     const claimed: string[] = [];
     for (const rule of candidates) {
@@ -76,9 +88,9 @@ export class SecretDetector {
         const offset = (match.index ?? 0) + match[0].indexOf(secret);
         const line = lines.lineAt(offset);
         if (lines.lineText(line).includes(IGNORE_MARKER)) continue;
-        // A value can repeat, and two format rules can match it: report it once, as the first rule.
-        if (seen.has(secret)) continue;
-        seen.add(secret);
+        const end = offset + secret.length;
+        if (reported.some(([start, stop]) => offset < stop && start < end)) continue;
+        reported.push([offset, end]);
         hits.push({ rule, secret, line: line + 1, column: offset - lines.lineStart(line) + 1 });
       }
     }

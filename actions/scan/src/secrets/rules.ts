@@ -49,9 +49,23 @@ function pemBody(body: string): boolean {
   return base64.length >= 64 && /^[A-Za-z0-9+/=]+$/.test(base64) && !/^(?:A+|x+)=*$/i.test(base64);
 }
 
-/** Key names that hold secrets, and what a generic secret value is made of. */
+/** Key names that hold secrets, and what a secret value is made of. */
 const SECRET_KEY_NAME = '(?:api[_.-]?key|apikey|secret[_.-]?key|client[_.-]?secret|access[_.-]?token|auth[_.-]?token|private[_.-]?key|passw(?:or)?d|pwd|secret|token|credentials?)';
-const GENERIC_VALUE = '[A-Za-z0-9_+/=.~!@#%^&*-]{16,128}';
+const VALUE_CHARS = '[A-Za-z0-9_+/=.~!@#%^&*-]';
+
+/**
+ * A value assigned to a key named `keyName`: quoted anywhere, or bare when it fills the rest of a line
+ * that starts with the key (.env, shell, YAML, properties); bare values elsewhere are code
+ * (`token: this.token`). With `suffix`, a bare line's key may go on after the name (API_KEY_PROD).
+ */
+function keyedValue(keyName: string, value: string, suffix: boolean): RegExp {
+  const after = suffix ? '[\\w.-]{0,20}' : '';
+  return new RegExp(
+    `${keyName}["']?\\s{0,5}(?::|=|:=|=>)\\s{0,5}["'\`](?<secret>${value})["'\`]` +
+      `|^[ \\t]*(?:export[ \\t]+)?[\\w.-]{0,40}?${keyName}${after}[ \\t]*[:=][ \\t]*(?<bareSecret>${value})[ \\t]*(?:#.*)?$`,
+    'gim',
+  );
+}
 
 export const SECRET_RULES: SecretRule[] = [
   // Cloud providers
@@ -100,7 +114,7 @@ export const SECRET_RULES: SecretRule[] = [
   { id: 'onepassword-service-account-token', title: '1Password service account token', severity: 'critical', keywords: ['ops_ey'], pattern: /\b(?<secret>ops_ey[A-Za-z0-9+/=]{100,1280}fQ={0,2})(?![A-Za-z0-9+/=])/g },
   { id: 'sentry-token', title: 'Sentry auth token', severity: 'high', keywords: ['sntrys_', 'sntryu_'], pattern: /\b(?<secret>sntrys_eyJ[A-Za-z0-9+/=_]{60,}|sntryu_[a-f0-9]{64})(?![A-Za-z0-9+/=_])/g, entropy: 3.5 },
   // Chat and notifications
-  { id: 'slack-bot-token', title: 'Slack bot token', severity: 'critical', keywords: ['xoxb-'], pattern: /\b(?<secret>xoxb-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{24,34})\b/g },
+  { id: 'slack-bot-token', title: 'Slack bot token', severity: 'critical', keywords: ['xoxb-'], pattern: /\b(?<secret>xoxb-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{16,48})\b/g, entropy: 3 },
   { id: 'slack-user-token', title: 'Slack user or legacy token', severity: 'critical', keywords: ['xoxp-', 'xoxe-', 'xoxa-', 'xoxo-', 'xoxs-', 'xoxr-'], pattern: /\b(?<secret>xox[pearos]-[0-9]{10,13}-[0-9]{10,13}-[0-9]{10,13}-[a-f0-9]{32})\b/g },
   { id: 'slack-app-token', title: 'Slack app-level token', severity: 'high', keywords: ['xapp-'], pattern: /\b(?<secret>xapp-\d-[A-Z0-9]{9,12}-\d{10,13}-[a-f0-9]{64})\b/g },
   { id: 'slack-config-token', title: 'Slack configuration or refresh token', severity: 'high', keywords: ['xoxe.xox', 'xoxe-'], pattern: /\b(?<secret>xoxe\.xox[bp]-\d-[A-Za-z0-9]{150,180}|xoxe-\d-[A-Za-z0-9]{140,160})\b/g, entropy: 3.5 },
@@ -138,22 +152,39 @@ export const SECRET_RULES: SecretRule[] = [
   { id: 'age-secret-key', title: 'age secret key', severity: 'critical', keywords: ['age-secret-key-1'], pattern: /\b(?<secret>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})\b/g },
   { id: 'jwt', title: 'JSON Web Token', severity: 'medium', keywords: ['eyj'], pattern: /\b(?<secret>ey[A-Za-z0-9_-]{12,}\.ey[A-Za-z0-9_-]{12,}\.[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])/g, valid: validJwt },
   { id: 'database-url-password', title: 'Database or broker URL with a password', severity: 'high', keywords: ['://'], pattern: /\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb|jdbc:[a-z]+):\/\/[^:\s/@'"`]{0,64}:(?<secret>[^@\s/'"`]{4,128})@[^\s'"`]+/g, entropy: 2.5, valid: notPlaceholder },
-  { id: 'url-basic-auth', title: 'Password in an HTTP(S) URL', severity: 'medium', keywords: ['://'], pattern: /\bhttps?:\/\/[^:\s/@'"`]{1,64}:(?<secret>[^@\s/'"`]{8,128})@[A-Za-z0-9.-]+/g, entropy: 3, valid: (s) => notPlaceholder(s) && !looksLikeGithubTokenAuth(s) },
+  { id: 'url-basic-auth', title: 'Password in an HTTP(S) or FTP(S) URL', severity: 'medium', keywords: ['://'], pattern: /\b(?:https?|ftps?):\/\/[^:\s/@'"`]{1,64}:(?<secret>[^@\s/'"`]{8,128})@[A-Za-z0-9.-]+/g, entropy: 2.5, valid: (s) => notPlaceholder(s) && !looksLikeGithubTokenAuth(s) },
+  {
+    id: 'connection-string-password',
+    title: 'Password in a connection string',
+    severity: 'high',
+    keywords: ['password', 'pwd'],
+    // ADO.NET, JDBC properties, ODBC: Server=...;User Id=app;Password=...; - after another pair, or
+    // followed by one (code such as `password = input;` is neither).
+    pattern:
+      /;[ \t]*(?:password|pwd)[ \t]*=[ \t]*(?<secret>[^;"'\s[\](){}<>,]{6,128})(?=[ \t]*(?:;|["']|$))|(?:^|["'\s])(?:password|pwd)[ \t]*=[ \t]*(?<bareSecret>[^;"'\s[\](){}<>,]{6,128});[ \t]*[A-Za-z][\w ]*=/gim,
+    entropy: 2.5,
+    valid: (s) => realValue(s) && /[A-Za-z]/.test(s) && /[^A-Za-z]/.test(s) && !looksLikeIdentifier(s),
+  },
+  {
+    id: 'password-assignment',
+    title: 'Password assigned to a password key',
+    severity: 'high',
+    // Not PWD: the shell's working directory.
+    keywords: ['passw', 'pass'],
+    pattern: keyedValue('(?:passw(?:or)?d|passwd|pass)', `${VALUE_CHARS}{8,128}`, false),
+    entropy: 2.8,
+    // Letters and something else: identifiers and words (hunter, mypassword) are not reported.
+    valid: (s) => realValue(s) && /[A-Za-z]/.test(s) && /[^A-Za-z]/.test(s) && !looksLikeIdentifier(s) && !looksLikePath(s),
+  },
   {
     id: 'generic-secret-assignment',
     title: 'Secret-looking value assigned to a secret-named key',
     severity: 'medium',
     keywords: ['key', 'secret', 'token', 'passw', 'pwd', 'credential', 'auth'],
-    // A quoted value anywhere, or a bare one filling the rest of a line that starts with the key
-    // (.env, shell, YAML, properties): bare values elsewhere are code (`token: this.token`).
-    pattern: new RegExp(
-      `${SECRET_KEY_NAME}["']?\\s{0,5}(?::|=|:=|=>)\\s{0,5}["'\`](?<secret>${GENERIC_VALUE})["'\`]` +
-        `|^[ \\t]*(?:export[ \\t]+)?[\\w.-]{0,40}?${SECRET_KEY_NAME}[\\w.-]{0,20}[ \\t]*[:=][ \\t]*(?<bareSecret>${GENERIC_VALUE})[ \\t]*(?:#.*)?$`,
-      'gim',
-    ),
+    pattern: keyedValue(SECRET_KEY_NAME, `${VALUE_CHARS}{16,128}`, true),
     entropy: 3.5,
     generic: true,
-    valid: (s) => realValue(s) && /[A-Za-z]/.test(s) && !looksLikeIdentifier(s),
+    valid: (s) => realValue(s) && /[A-Za-z]/.test(s) && !looksLikeIdentifier(s) && !looksLikePath(s),
     help: 'Generic rule: a high-entropy value assigned to a key named like a secret. Move it to a secret store; if it is not a secret, suppress it in .github/scan.yml with a reason.',
   },
 ];
@@ -164,6 +195,11 @@ export const SECRET_RULES: SecretRule[] = [
  */
 function looksLikeIdentifier(value: string): boolean {
   return /^[A-Za-z]?[a-z]*(?:[-_.]?[A-Z]?[a-z]+)*$/.test(value) || /^[A-Z]+(?:[-_.][A-Z]+)*$/.test(value);
+}
+
+/** /home/runner/work, ~/.ssh/id_ed25519, ./certs: where a secret is kept, not the secret. */
+function looksLikePath(value: string): boolean {
+  return /^(?:\/|~\/|\.{1,2}\/)/.test(value);
 }
 
 /** `https://x-access-token:${TOKEN}@github.com` templates are written with placeholders; real tokens are caught by their own rules. */
