@@ -139,6 +139,8 @@ const SECRETS: Record<Family, Record<string, Generator>> = {
     'Tailscale auth key': (r) => ({ name: 'tailscale', variable: 'TS_AUTHKEY', value: `tskey-auth-k${pick(r, ALNUM, 11)}CNTRL-${pick(r, ALNUM, 33)}` }),
     'PlanetScale service token': (r) => ({ name: 'planetscale', variable: 'PLANETSCALE_SERVICE_TOKEN', value: `pscale_tkn_${pick(r, BASE64URL, 43)}` }),
     'OpenShift token': (r) => ({ name: 'openshift', variable: 'OC_TOKEN', value: `sha256~${pick(r, BASE64URL, 43)}` }),
+    'Fly.io token': (r) => ({ name: 'flyio', variable: 'FLY_API_TOKEN', value: `FlyV1 fm2_${pick(r, BASE64, 180)}` }),
+    'Harness token': (r) => ({ name: 'harness', variable: 'HARNESS_TOKEN', value: `pat.${pick(r, BASE64URL, 22)}.${pick(r, ALNUM, 24)}.${pick(r, ALNUM, 20)}` }),
   },
   'code hosting and registries': {
     'GitHub classic PAT': (r) => ({ name: 'ghp', variable: 'GITHUB_TOKEN', value: checksummedToken(r, 'ghp_') }),
@@ -149,6 +151,8 @@ const SECRETS: Record<Family, Record<string, Generator>> = {
     'GitLab PAT': (r) => ({ name: 'gitlab', variable: 'GITLAB_TOKEN', value: `glpat-${pick(r, BASE64URL, 20)}` }),
     'GitLab runner token': (r) => ({ name: 'gitlab-runner', variable: 'RUNNER_TOKEN', value: `glrt-${pick(r, BASE64URL, 20)}` }),
     'GitLab deploy token': (r) => ({ name: 'gitlab-deploy', variable: 'CI_DEPLOY_PASSWORD', value: `gldt-${pick(r, BASE64URL, 20)}` }),
+    'GitLab pipeline trigger token': (r) => ({ name: 'gitlab-trigger', variable: 'TRIGGER_TOKEN', value: `glptt-${pick(r, HEX, 40)}` }),
+    'GitLab runner registration token': (r) => ({ name: 'gitlab-registration', variable: 'REGISTRATION_TOKEN', value: `GR1348941${pick(r, BASE64URL, 20)}` }),
     'npm token': (r) => ({ name: 'npm', variable: 'NPM_TOKEN', value: checksummedToken(r, 'npm_') }),
     'PyPI token': (r) => ({ name: 'pypi', variable: 'PYPI_API_TOKEN', value: `pypi-AgEIcHlwaS5vcmc${pick(r, BASE64URL, between(r, 60, 160))}` }),
     'Docker Hub PAT': (r) => ({ name: 'docker', variable: 'DOCKERHUB_TOKEN', value: `dckr_pat_${pick(r, BASE64URL, 27)}` }),
@@ -159,6 +163,8 @@ const SECRETS: Record<Family, Record<string, Generator>> = {
     'npm token in .npmrc (legacy UUID)': (r) => ({ name: 'npmrc', variable: 'npmrc', value: `//registry.npmjs.org/:_authToken=${uuid(r)}`, block: true }),
     'SonarQube token': (r) => ({ name: 'sonarqube', variable: 'SONAR_TOKEN', value: `squ_${pick(r, HEX, 40)}` }),
     'Sentry user token': (r) => ({ name: 'sentry', variable: 'SENTRY_AUTH_TOKEN', value: `sntryu_${pick(r, HEX, 64)}` }),
+    'Dynatrace API token': (r) => ({ name: 'dynatrace', variable: 'DT_API_TOKEN', value: `dt0c01.${pick(r, UPPER + DIGITS, 24)}.${pick(r, UPPER + DIGITS, 64)}` }),
+    'Mapbox secret token': (r) => ({ name: 'mapbox', variable: 'MAPBOX_SECRET_TOKEN', value: `sk.${Buffer.from(JSON.stringify({ u: 'deploy-team', a: pick(r, LOWER + DIGITS, 25) })).toString('base64url')}.${pick(r, BASE64URL, 22)}` }),
   },
   'chat and webhooks': {
     'Slack bot token': (r) => ({ name: 'slack-bot', variable: 'SLACK_BOT_TOKEN', value: `xoxb-${pick(r, DIGITS, 11)}-${pick(r, DIGITS, 13)}-${pick(r, ALNUM, 24)}` }),
@@ -200,6 +206,7 @@ const SECRETS: Record<Family, Record<string, Generator>> = {
     'Perplexity API key': (r) => ({ name: 'perplexity', variable: 'PPLX_API_KEY', value: `pplx-${pick(r, ALNUM, 48)}` }),
     'xAI API key': (r) => ({ name: 'xai', variable: 'XAI_API_KEY', value: `xai-${pick(r, ALNUM, 80)}` }),
     'Replicate API token': (r) => ({ name: 'replicate', variable: 'REPLICATE_API_TOKEN', value: `r8_${pick(r, ALNUM, 37)}` }),
+    'LangSmith API key': (r) => ({ name: 'langsmith', variable: 'LANGCHAIN_API_KEY', value: `lsv2_pt_${pick(r, LOWER + DIGITS, 32)}_${pick(r, LOWER + DIGITS, 10)}` }),
   },
   'observability and SaaS': {
     'Datadog API key': (r) => ({ name: 'datadog-api', variable: 'DD_API_KEY', value: pick(r, HEX, 32) }),
@@ -322,17 +329,24 @@ const DECOYS: Record<Family, Record<string, Generator>> = {
   },
 };
 
+const camelCase = (variable: string): string => variable.toLowerCase().replace(/[^a-z0-9]+(.)/g, (_, char: string) => char.toUpperCase());
+
 /** The file kinds the samples are written into, each with its own assignment syntax. */
 const FORMATS: Array<{ path: string; render: (variable: string, value: string) => string; filler: string[] }> = [
   { path: 'deploy/.env', render: (variable, value) => `${variable.toUpperCase()}=${value}`, filler: ['NODE_ENV=production', 'PORT=8080', 'LOG_LEVEL=info', '# connection settings'] },
   { path: 'config/app.yml', render: (variable, value) => `  ${variable.toLowerCase()}: "${value}"`, filler: ['service:', '  replicas: 3', '  region: eu-west-1', '  timeout: 30s'] },
   {
     path: 'src/client.ts',
-    render: (variable, value) => `const ${variable.toLowerCase().replace(/[^a-z0-9]+(.)/g, (_, char: string) => char.toUpperCase())} = '${value}';`,
+    render: (variable, value) => `const ${camelCase(variable)} = '${value}';`,
     filler: ["import { request } from './http.ts';", 'export const retries = 3;', 'const timeoutMs = 10_000;', '// the client talks to the deploy API'],
   },
   { path: 'scripts/setup.sh', render: (variable, value) => `export ${variable.toUpperCase()}="${value}"`, filler: ['set -euo pipefail', 'cd "$(dirname "$0")/.."', 'echo "setting up"', 'mkdir -p build'] },
   { path: 'app/settings.py', render: (variable, value) => `${variable.toUpperCase()} = "${value}"`, filler: ['import os', 'DEBUG = False', "ALLOWED_HOSTS = ['deploy.internal']", 'TIME_ZONE = "UTC"'] },
+  { path: 'conf/settings.xml', render: (variable, value) => `  <${camelCase(variable)}>${value}</${camelCase(variable)}>`, filler: ['<settings>', '  <region>eu-west-1</region>', '  <retries>3</retries>', '  <!-- deploy settings -->'] },
+  { path: 'build/Makefile', render: (variable, value) => `${variable.toUpperCase()} ?= "${value}"`, filler: ['.PHONY: deploy', 'IMAGE ?= app', 'deploy:', '\t./scripts/deploy.sh $(IMAGE)'] },
+  { path: 'cfg/app.json', render: (variable, value) => `  "${variable.toLowerCase()}": "${value}",`, filler: ['{', '  "name": "app",', '  "replicas": 3,', '  "region": "eu-west-1",'] },
+  { path: 'src/Config.java', render: (variable, value) => `    private static final String ${camelCase(variable)} = "${value}";`, filler: ['public final class Config {', '    private static final int RETRIES = 3;', '    // connection settings', '}'] },
+  { path: 'chart/values.yaml', render: (variable, value) => `${variable.toLowerCase()}: |\n  ${value}`, filler: ['replicaCount: 2', 'image:', '  repository: app', '  tag: "1.4.0"'] },
 ];
 
 /**

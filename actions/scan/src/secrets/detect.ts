@@ -79,7 +79,7 @@ export class SecretDetector {
     for (const rule of candidates) {
       rule.pattern.lastIndex = 0;
       for (const match of text.matchAll(rule.pattern)) {
-        const secret = match.groups?.['secret'] ?? match.groups?.['bareSecret'] ?? match[0];
+        const secret = Object.values(match.groups ?? {}).find((group) => group !== undefined) ?? match[0];
         if (rule.generic && claimed.some((value) => value.includes(secret) || secret.includes(value))) continue;
         if (!rule.generic) claimed.push(secret);
         if (rule.entropy !== undefined && shannonEntropy(secret) < rule.entropy) continue;

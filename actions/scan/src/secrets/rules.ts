@@ -11,7 +11,7 @@ export interface SecretRule {
   severity: Severity;
   /** Lower-case strings, one of which occurs in any match (usually the format's fixed prefix). */
   keywords: string[];
-  /** Global regex; the secret is its `secret` (or `bareSecret`, unquoted) group when one matched, else the whole match. */
+  /** Global regex; the secret is the named group that matched (a pattern may offer several forms), else the whole match. */
   pattern: RegExp;
   /** Minimum Shannon entropy of the secret (bits per character). */
   entropy?: number;
@@ -25,9 +25,22 @@ export interface SecretRule {
   help?: string;
 }
 
-/** A keyword, something between it and the value, then an assignment: `aws_secret = "..."`, `token: ...`. */
+/**
+ * How configuration and code assign a value: = := ::= ?= += .= => : , and a call or an XML element
+ * (`setToken(`, `<apiToken>`). A key may be quoted, with JSON's escaped quotes too.
+ */
+const OPERATOR = '(?:[?+.]?=|:{1,3}=|=>|:|,|>|\\()';
+/** Without the comma: in a list of quoted strings ("...token","...") the next item is not a value. */
+const KEYED_OPERATOR = '(?:[?+.]?=|:{1,3}=|=>|:|>|\\()';
+const KEY_END = '(?:\\\\?["\'])?\\s{0,5}';
+const VALUE_QUOTE = '\\\\?["\'`]';
+
+/**
+ * A keyword, something between it and the value, then an assignment: `aws_secret = "..."`,
+ * `token: ...`, a YAML block (`key: |` and the value on the next line).
+ */
 function assigned(keyword: string, value: string): RegExp {
-  return new RegExp(`${keyword}[\\w.\\-]{0,25}["']?\\s{0,5}(?::|=|:=|=>|,)\\s{0,5}["'\`]?(?<secret>${value})(?![A-Za-z0-9+/_\\-])`, 'gi');
+  return new RegExp(`${keyword}[\\w.\\-]{0,25}${KEY_END}${OPERATOR}\\s{0,5}(?:[|>][-+]?\\s{1,10})?(?:${VALUE_QUOTE})?(?<secret>${value})(?![A-Za-z0-9+/_\\-])`, 'gi');
 }
 
 const notPlaceholder = (secret: string): boolean => !looksLikePlaceholder(secret);
@@ -54,15 +67,19 @@ const SECRET_KEY_NAME = '(?:api[_.-]?key|apikey|secret[_.-]?key|client[_.-]?secr
 const VALUE_CHARS = '[A-Za-z0-9_+/=.~!@#%^&*-]';
 
 /**
- * A value assigned to a key named `keyName`: quoted anywhere, or bare when it fills the rest of a line
- * that starts with the key (.env, shell, YAML, properties); bare values elsewhere are code
- * (`token: this.token`). With `suffix`, a bare line's key may go on after the name (API_KEY_PROD).
+ * A value assigned to a key named `keyName`: quoted anywhere (any assignment above), between XML tags
+ * named after the key, bare when it fills the rest of a line that starts with the key (.env, shell,
+ * YAML, properties, Makefiles) or the line after a YAML block indicator (`key: |`); bare values
+ * elsewhere are code (`token: this.token`). With
+ * `suffix`, a bare line's key may go on after the name (API_KEY_PROD).
  */
 function keyedValue(keyName: string, value: string, suffix: boolean): RegExp {
   const after = suffix ? '[\\w.-]{0,20}' : '';
   return new RegExp(
-    `${keyName}["']?\\s{0,5}(?::|=|:=|=>)\\s{0,5}["'\`](?<secret>${value})["'\`]` +
-      `|^[ \\t]*(?:export[ \\t]+)?[\\w.-]{0,40}?${keyName}${after}[ \\t]*[:=][ \\t]*(?<bareSecret>${value})[ \\t]*(?:#.*)?$`,
+    `${keyName}${KEY_END}${KEYED_OPERATOR}\\s{0,5}${VALUE_QUOTE}(?<secret>${value})${VALUE_QUOTE}` +
+      `|<[\\w.-]{0,40}${keyName}[\\w.-]{0,20}>\\s{0,10}(?<tagSecret>${value})\\s{0,10}</` +
+      `|^[ \\t]*(?:export[ \\t]+)?[\\w.-]{0,40}?${keyName}${after}[ \\t]*(?:[?+]?=|:{1,3}=|:)[ \\t]*(?<bareSecret>${value})[ \\t]*(?:#.*)?$` +
+      `|^[ \\t]*[\\w.-]{0,40}?${keyName}${after}[ \\t]*:[ \\t]*[|>][-+]?[ \\t]*\\r?\\n[ \\t]+(?<blockSecret>${value})[ \\t]*$`,
     'gim',
   );
 }
@@ -83,6 +100,8 @@ export const SECRET_RULES: SecretRule[] = [
   { id: 'hashicorp-vault-token', title: 'HashiCorp Vault token', severity: 'critical', keywords: ['hvs.', 'hvb.', 'hvr.'], pattern: /\b(?<secret>hv[sbr]\.[A-Za-z0-9_-]{90,300})(?![A-Za-z0-9_-])/g, entropy: 3.5 },
   { id: 'terraform-cloud-token', title: 'Terraform Cloud / HCP Terraform API token', severity: 'critical', keywords: ['atlasv1'], pattern: /\b(?<secret>[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70})(?![A-Za-z0-9_=-])/g, entropy: 3.5 },
   { id: 'pulumi-access-token', title: 'Pulumi access token', severity: 'high', keywords: ['pul-'], pattern: /\b(?<secret>pul-[a-f0-9]{40})\b/g, entropy: 3 },
+  { id: 'flyio-token', title: 'Fly.io access token', severity: 'critical', keywords: ['fo1_', 'fm1a_', 'fm1r_', 'fm2_'], pattern: /\b(?<secret>fo1_[\w-]{43}|fm1[ar]_[A-Za-z0-9+/]{100,}={0,3}|fm2_[A-Za-z0-9+/]{100,}={0,3})(?![\w+/=-])/g, entropy: 4 },
+  { id: 'harness-token', title: 'Harness personal or service account token', severity: 'high', keywords: ['pat.', 'sat.'], pattern: /\b(?<secret>[ps]at\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20})(?![A-Za-z0-9])/g, entropy: 3.5 },
   { id: 'cloudflare-api-token', title: 'Cloudflare API token or key', severity: 'critical', keywords: ['cfk_', 'cfut_', 'cfat_'], pattern: /\b(?<secret>(?:cfk|cfut|cfat)_[A-Za-z0-9]{40}[0-9a-f]{8})(?![A-Za-z0-9])/g, entropy: 3.5 },
   { id: 'vercel-token', title: 'Vercel token', severity: 'high', keywords: ['vcp_', 'vci_', 'vca_', 'vcr_', 'vck_'], pattern: /\b(?<secret>vc[pcairk]_[A-Za-z0-9]{20,60})(?![A-Za-z0-9])/g, entropy: 3.5 },
   { id: 'databricks-token', title: 'Databricks personal access token', severity: 'critical', keywords: ['dapi'], pattern: /\b(?<secret>dapi[a-f0-9]{32}(?:-\d)?)(?![A-Fa-f0-9])/g, entropy: 3 },
@@ -99,6 +118,14 @@ export const SECRET_RULES: SecretRule[] = [
   { id: 'gitlab-pat', title: 'GitLab personal, project or group access token', severity: 'critical', keywords: ['glpat-'], pattern: /\b(?<secret>glpat-[A-Za-z0-9_-]{20,})(?:\.[a-z0-9]{2}\.[a-z0-9]{9})?(?![A-Za-z0-9_-])/g, entropy: 3 },
   { id: 'gitlab-runner-token', title: 'GitLab runner authentication token', severity: 'high', keywords: ['glrt-'], pattern: /\b(?<secret>glrt-[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])/g, entropy: 3 },
   { id: 'gitlab-deploy-token', title: 'GitLab deploy token', severity: 'high', keywords: ['gldt-'], pattern: /\b(?<secret>gldt-[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])/g, entropy: 3 },
+  {
+    id: 'gitlab-token',
+    title: 'GitLab CI/CD job, trigger, agent, OAuth, SCIM, feed, mail or runner registration token',
+    severity: 'high',
+    keywords: ['glcbt-', 'glptt-', 'glagent-', 'gloas-', 'glsoat-', 'glft-', 'glffct-', 'glimt-', 'gr1348941'],
+    pattern: /\b(?<secret>glcbt-[0-9a-zA-Z]{1,5}_[0-9a-zA-Z_-]{20}|glptt-[0-9a-f]{40}|glagent-[0-9a-zA-Z_-]{50}|gloas-[0-9a-zA-Z_-]{64}|glsoat-[0-9a-zA-Z_-]{20}|glft-[0-9a-zA-Z_-]{20}|glffct-[0-9a-zA-Z_-]{20}|glimt-[0-9a-zA-Z_-]{25}|GR1348941[0-9a-zA-Z_-]{20})(?![0-9a-zA-Z_-])/g,
+    entropy: 3,
+  },
   { id: 'npm-access-token', title: 'npm access token', severity: 'critical', keywords: ['npm_'], pattern: /\b(?<secret>npm_[A-Za-z0-9]{36})\b/g, valid: validBase62Checksum },
   { id: 'npmrc-auth-token', title: 'npm registry token in .npmrc', severity: 'critical', keywords: ['_authtoken'], pattern: /:_authToken\s*=\s*["']?(?<secret>[A-Za-z0-9_.+/=-]{20,})/g, entropy: 3, valid: notPlaceholder },
   { id: 'rubygems-api-key', title: 'RubyGems API key', severity: 'critical', keywords: ['rubygems_'], pattern: /\b(?<secret>rubygems_[a-f0-9]{48})\b/g, entropy: 3 },
@@ -113,6 +140,8 @@ export const SECRET_RULES: SecretRule[] = [
   { id: 'airtable-token', title: 'Airtable personal access token', severity: 'high', keywords: ['pat'], pattern: /\b(?<secret>pat[A-Za-z0-9]{14}\.[a-f0-9]{64})\b/g, entropy: 3 },
   { id: 'onepassword-service-account-token', title: '1Password service account token', severity: 'critical', keywords: ['ops_ey'], pattern: /\b(?<secret>ops_ey[A-Za-z0-9+/=]{100,1280}fQ={0,2})(?![A-Za-z0-9+/=])/g },
   { id: 'sentry-token', title: 'Sentry auth token', severity: 'high', keywords: ['sntrys_', 'sntryu_'], pattern: /\b(?<secret>sntrys_eyJ[A-Za-z0-9+/=_]{60,}|sntryu_[a-f0-9]{64})(?![A-Za-z0-9+/=_])/g, entropy: 3.5 },
+  { id: 'dynatrace-api-token', title: 'Dynatrace API token', severity: 'high', keywords: ['dt0c01.'], pattern: /\b(?<secret>dt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64})(?![A-Za-z0-9])/g, entropy: 4 },
+  { id: 'mapbox-secret-token', title: 'Mapbox secret access token', severity: 'high', keywords: ['sk.ey'], pattern: /\b(?<secret>sk\.eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])/g, entropy: 3.5 },
   // Chat and notifications
   { id: 'slack-bot-token', title: 'Slack bot token', severity: 'critical', keywords: ['xoxb-'], pattern: /\b(?<secret>xoxb-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{16,48})\b/g, entropy: 3 },
   { id: 'slack-user-token', title: 'Slack user or legacy token', severity: 'critical', keywords: ['xoxp-', 'xoxe-', 'xoxa-', 'xoxo-', 'xoxs-', 'xoxr-'], pattern: /\b(?<secret>xox[pearos]-[0-9]{10,13}-[0-9]{10,13}-[0-9]{10,13}-[a-f0-9]{32})\b/g },
@@ -141,6 +170,7 @@ export const SECRET_RULES: SecretRule[] = [
   { id: 'xai-api-key', title: 'xAI API key', severity: 'high', keywords: ['xai-'], pattern: /\b(?<secret>xai-[A-Za-z0-9]{80})(?![A-Za-z0-9])/g, entropy: 3.5 },
   { id: 'perplexity-api-key', title: 'Perplexity API key', severity: 'high', keywords: ['pplx-'], pattern: /\b(?<secret>pplx-[A-Za-z0-9]{48})(?![A-Za-z0-9])/g, entropy: 3.5 },
   { id: 'replicate-api-token', title: 'Replicate API token', severity: 'high', keywords: ['r8_'], pattern: /\b(?<secret>r8_[A-Za-z0-9]{37})(?![A-Za-z0-9])/g, entropy: 3.5 },
+  { id: 'langsmith-api-key', title: 'LangSmith API key', severity: 'high', keywords: ['lsv2_pt_', 'lsv2_sk_'], pattern: /\b(?<secret>lsv2_(?:pt|sk)_[a-z0-9]{32}_[a-z0-9]{10})(?![a-z0-9])/g, entropy: 3 },
   // Observability
   { id: 'datadog-api-key', title: 'Datadog API or application key', severity: 'high', keywords: ['datadog', 'dd_api', 'dd_app', 'ddapi', 'ddapp', 'dd-api', 'dd-app', 'dd.api', 'dd.app'], pattern: assigned('(?:datadog|dd)[\\w.\\-]{0,10}(?:api|app)', '[a-f0-9]{32}|[a-f0-9]{40}'), entropy: 3, valid: notPlaceholder },
   { id: 'new-relic-api-key', title: 'New Relic user API key', severity: 'high', keywords: ['nrak-'], pattern: /\b(?<secret>NRAK-[A-Z0-9]{27})\b/g },
@@ -172,7 +202,7 @@ export const SECRET_RULES: SecretRule[] = [
     // Not PWD: the shell's working directory.
     keywords: ['passw', 'pass'],
     pattern: keyedValue('(?:passw(?:or)?d|passwd|pass)', `${VALUE_CHARS}{8,128}`, false),
-    entropy: 2.8,
+    entropy: 2.5,
     // Letters and something else: identifiers and words (hunter, mypassword) are not reported.
     valid: (s) => realValue(s) && /[A-Za-z]/.test(s) && /[^A-Za-z]/.test(s) && !looksLikeIdentifier(s) && !looksLikePath(s),
   },
