@@ -78,8 +78,9 @@ function keyedValue(keyName: string, value: string, suffix: boolean): RegExp {
   return new RegExp(
     `${keyName}${KEY_END}${KEYED_OPERATOR}\\s{0,5}${VALUE_QUOTE}(?<secret>${value})${VALUE_QUOTE}` +
       `|<[\\w.-]{0,40}${keyName}[\\w.-]{0,20}>\\s{0,10}(?<tagSecret>${value})\\s{0,10}</` +
-      `|^[ \\t]*(?:export[ \\t]+)?[\\w.-]{0,40}?${keyName}${after}[ \\t]*(?:[?+]?=|:{1,3}=|:)[ \\t]*(?<bareSecret>${value})[ \\t]*(?:#.*)?$` +
-      `|^[ \\t]*[\\w.-]{0,40}?${keyName}${after}[ \\t]*:[ \\t]*[|>][-+]?[ \\t]*\\r?\\n[ \\t]+(?<blockSecret>${value})[ \\t]*$`,
+      // One alternative for both line forms: a shared start is scanned once.
+      `|^[ \\t]*(?:export[ \\t]+)?[\\w.-]{0,40}?${keyName}${after}[ \\t]*` +
+      `(?:(?:[?+]?=|:{1,3}=|:)[ \\t]*(?<bareSecret>${value})[ \\t]*(?:#.*)?$|:[ \\t]*[|>][-+]?[ \\t]*\\r?\\n[ \\t]+(?<blockSecret>${value})[ \\t]*$)`,
     'gim',
   );
 }
@@ -161,7 +162,7 @@ export const SECRET_RULES: SecretRule[] = [
   { id: 'twilio-auth-token', title: 'Twilio auth token', severity: 'critical', keywords: ['twilio'], pattern: assigned('twilio[\\w.\\-]{0,10}(?:auth|token|secret)', '[a-f0-9]{32}'), entropy: 3, valid: notPlaceholder },
   { id: 'sendgrid-api-key', title: 'SendGrid API key', severity: 'critical', keywords: ['sg.'], pattern: /\b(?<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/g, entropy: 3.5 },
   { id: 'mailgun-api-key', title: 'Mailgun API key', severity: 'high', keywords: ['key-'], pattern: /\b(?<secret>key-[0-9a-z]{32})\b/g, entropy: 3.5 },
-  { id: 'mailchimp-api-key', title: 'Mailchimp API key', severity: 'high', keywords: ['-us'], pattern: /\b(?<secret>[0-9a-f]{32}-us[0-9]{1,2})\b/g, entropy: 3 },
+  { id: 'mailchimp-api-key', title: 'Mailchimp API key', severity: 'high', keywords: ['-us1', '-us2', '-us3', '-us4', '-us5', '-us6', '-us7', '-us8', '-us9'], pattern: /\b(?<secret>[0-9a-f]{32}-us[0-9]{1,2})\b/g, entropy: 3 },
   // AI providers
   { id: 'openai-api-key', title: 'OpenAI API key', severity: 'critical', keywords: ['t3blbkfj'], pattern: /\b(?<secret>sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,74}T3BlbkFJ[A-Za-z0-9_-]{20,74})(?![A-Za-z0-9_-])/g },
   { id: 'anthropic-api-key', title: 'Anthropic API key', severity: 'critical', keywords: ['sk-ant-'], pattern: /\b(?<secret>sk-ant-(?:api|admin)0\d-[A-Za-z0-9_-]{80,128}AA)(?![A-Za-z0-9_-])/g },
@@ -181,7 +182,7 @@ export const SECRET_RULES: SecretRule[] = [
   { id: 'private-key', title: 'Private key', severity: 'critical', keywords: ['private key'], pattern: /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----\s*(?<secret>[\s\S]{64,}?)\s*-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/g, valid: pemBody },
   { id: 'age-secret-key', title: 'age secret key', severity: 'critical', keywords: ['age-secret-key-1'], pattern: /\b(?<secret>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})\b/g },
   { id: 'jwt', title: 'JSON Web Token', severity: 'medium', keywords: ['eyj'], pattern: /\b(?<secret>ey[A-Za-z0-9_-]{12,}\.ey[A-Za-z0-9_-]{12,}\.[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])/g, valid: validJwt },
-  { id: 'database-url-password', title: 'Database or broker URL with a password', severity: 'high', keywords: ['://'], pattern: /\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb|jdbc:[a-z]+):\/\/[^:\s/@'"`]{0,64}:(?<secret>[^@\s/'"`]{4,128})@[^\s'"`]+/g, entropy: 2.5, valid: notPlaceholder },
+  { id: 'database-url-password', title: 'Database or broker URL with a password', severity: 'high', keywords: ['postgres', 'mysql', 'mariadb', 'mongodb', 'redis', 'amqp', 'mssql', 'sqlserver', 'clickhouse', 'cockroachdb', 'jdbc:'], pattern: /\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb|jdbc:[a-z]+):\/\/[^:\s/@'"`]{0,64}:(?<secret>[^@\s/'"`]{4,128})@[^\s'"`]+/g, entropy: 2.5, valid: notPlaceholder },
   { id: 'url-basic-auth', title: 'Password in an HTTP(S) or FTP(S) URL', severity: 'medium', keywords: ['://'], pattern: /\b(?:https?|ftps?):\/\/[^:\s/@'"`]{1,64}:(?<secret>[^@\s/'"`]{8,128})@[A-Za-z0-9.-]+/g, entropy: 2.5, valid: (s) => notPlaceholder(s) && !looksLikeGithubTokenAuth(s) },
   {
     id: 'connection-string-password',
