@@ -46044,7 +46044,7 @@ exports.visitAsync = visitAsync;
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1849);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3455);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -46053,7 +46053,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1849:
+/***/ 3455:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56188,6 +56188,88 @@ function checks_redact(secret) {
     return `${secret.slice(0, visible)}${'*'.repeat(8)} (${secret.length} characters)`;
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/scan/src/secrets/keywords.js
+/**
+ * Every keyword occurring in a text, in one pass: an Aho-Corasick automaton over ASCII with case
+ * folded into its table. It reports keywords inside others ("pass" in "password") and overlapping
+ * ones ("sk" and "key-" in "skey-"), and measured 2.7x faster than V8 running the same 170 keywords
+ * as one regex alternation (0.48 s against 1.32 s over the 150 MB bench tree).
+ */
+const ALPHABET = 128;
+class KeywordAutomaton {
+    /** next state = table[state * ALPHABET + char]; state 0 is the root. */
+    #table;
+    /** The values of every keyword ending at a state, its suffixes' included. */
+    #found;
+    constructor(entries) {
+        const children = [new Map()];
+        const values = [[]];
+        for (const [keyword, list] of entries) {
+            if (!/^[\x20-\x7e]+$/.test(keyword) || keyword !== keyword.toLowerCase())
+                throw new Error(`keyword ${JSON.stringify(keyword)} must be lower-case printable ASCII`);
+            let state = 0;
+            for (let i = 0; i < keyword.length; i++) {
+                const char = keyword.charCodeAt(i);
+                let next = children[state]?.get(char);
+                if (next === undefined) {
+                    next = children.length;
+                    children.push(new Map());
+                    values.push([]);
+                    children[state]?.set(char, next);
+                }
+                state = next;
+            }
+            values[state]?.push(...list);
+        }
+        // Breadth first: a state's failure link is the longest proper suffix that is also a state.
+        const table = new Int32Array(children.length * ALPHABET);
+        const failure = new Int32Array(children.length);
+        const queue = [];
+        for (let char = 0; char < ALPHABET; char++) {
+            const child = children[0]?.get(char);
+            table[char] = child ?? 0;
+            if (child !== undefined)
+                queue.push(child);
+        }
+        for (let head = 0; head < queue.length; head++) {
+            const state = queue[head];
+            values[state]?.push(...(values[failure[state]] ?? []));
+            for (let char = 0; char < ALPHABET; char++) {
+                const child = children[state]?.get(char);
+                const fallback = table[failure[state] * ALPHABET + char];
+                if (child === undefined) {
+                    table[state * ALPHABET + char] = fallback;
+                }
+                else {
+                    table[state * ALPHABET + char] = child;
+                    failure[child] = fallback;
+                    queue.push(child);
+                }
+            }
+        }
+        // Upper-case letters move as their lower-case forms do: no lower-cased copy of the text needed.
+        for (let state = 0; state < children.length; state++) {
+            for (let char = 65; char <= 90; char++)
+                table[state * ALPHABET + char] = table[state * ALPHABET + char + 32];
+        }
+        this.#table = table;
+        this.#found = values.map((list) => [...new Set(list)]);
+    }
+    /** Calls `visit` with the values of every keyword occurrence; stops when `visit` returns true. */
+    scan(text, visit) {
+        const table = this.#table;
+        const found = this.#found;
+        let state = 0;
+        for (let i = 0; i < text.length; i++) {
+            const char = text.charCodeAt(i);
+            state = char < ALPHABET ? table[state * ALPHABET + char] : 0;
+            const values = found[state];
+            if (values.length > 0 && visit(values))
+                return;
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/scan/src/secrets/rules.js
 
 /**
@@ -56404,54 +56486,41 @@ function secretRuleCatalog() {
 
 
 
+
 /** The inline comment that silences a line, in any comment syntax: `# scan:ignore`, `// scan:ignore`. */
 const IGNORE_MARKER = 'scan:ignore';
-function escapeRegex(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-/** Compiled once: every keyword of every rule in one alternation, longest first. */
+/** Compiled once: every rule's keywords in one automaton. */
 class SecretDetector {
     #rules;
-    #keywordPattern;
-    #rulesByKeyword = new Map();
+    #keywords;
     #allowlist;
     constructor(rules = SECRET_RULES, allowlist = { regexes: [], stopwords: [] }) {
         this.#rules = rules;
         this.#allowlist = allowlist;
-        for (const rule of rules) {
-            for (const keyword of rule.keywords) {
-                const list = this.#rulesByKeyword.get(keyword) ?? [];
-                list.push(rule);
-                this.#rulesByKeyword.set(keyword, list);
-            }
-        }
-        const keywords = [...this.#rulesByKeyword.keys()].sort((a, b) => b.length - a.length);
-        // The alternation finds the longest keyword at a position, not the shorter ones inside it
-        // ("password" hides "pass"): a keyword's rules include those of every keyword it contains.
-        for (const keyword of keywords) {
-            const within = keywords.filter((other) => other !== keyword && keyword.includes(other)).flatMap((other) => this.#rulesByKeyword.get(other) ?? []);
-            this.#rulesByKeyword.set(keyword, [...new Set([...(this.#rulesByKeyword.get(keyword) ?? []), ...within])]);
-        }
-        this.#keywordPattern = new RegExp(keywords.map(escapeRegex).join('|'), 'g');
+        const rulesByKeyword = new Map();
+        rules.forEach((rule, index) => {
+            for (const keyword of rule.keywords)
+                rulesByKeyword.set(keyword, [...(rulesByKeyword.get(keyword) ?? []), index]);
+        });
+        this.#keywords = new KeywordAutomaton(rulesByKeyword);
     }
-    /** The rules whose keywords occur in the text, in catalogue order: the only patterns worth running on it. */
-    candidateRules(lowerText) {
-        const rules = new Set();
-        const pattern = this.#keywordPattern;
-        pattern.lastIndex = 0;
-        for (let match = pattern.exec(lowerText); match; match = pattern.exec(lowerText)) {
-            for (const rule of this.#rulesByKeyword.get(match[0]) ?? [])
-                rules.add(rule);
-            if (rules.size === this.#rules.length)
-                break;
-            // On from the next character, not the match's end: keywords that overlap ("sk" and "key-" in
-            // "skey-") are both found. (Cheaper than a lookahead alternation, measured.)
-            pattern.lastIndex = match.index + 1;
-        }
-        return this.#rules.filter((rule) => rules.has(rule));
+    /** The rules whose keywords occur in the text (any case), in catalogue order: the only patterns worth running on it. */
+    candidateRules(text) {
+        const selected = new Uint8Array(this.#rules.length);
+        let count = 0;
+        this.#keywords.scan(text, (indexes) => {
+            for (const index of indexes) {
+                if (selected[index] === 0) {
+                    selected[index] = 1;
+                    count += 1;
+                }
+            }
+            return count === this.#rules.length;
+        });
+        return this.#rules.filter((_, index) => selected[index] === 1);
     }
     detect(text) {
-        const candidates = this.candidateRules(text.toLowerCase());
+        const candidates = this.candidateRules(text);
         if (candidates.length === 0)
             return [];
         const lines = new LineIndex(text);

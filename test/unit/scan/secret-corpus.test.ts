@@ -7,6 +7,7 @@ import { SecretDetector } from '../../../actions/scan/src/secrets/detect.ts';
 import { ripgrepPattern } from '../../../actions/scan/src/secrets/ripgrep-patterns.ts';
 import { SECRET_RULES } from '../../../actions/scan/src/secrets/rules.ts';
 import { FAMILIES, scoreReports, secretCorpus, type Corpus, type Report } from '../../harness/secret-corpus.ts';
+import { seeded } from '../../sandbox/history.ts';
 
 function detectorReports(corpus: Corpus): Report[] {
   const detector = new SecretDetector();
@@ -50,6 +51,22 @@ describe('the keyword pre-filter', () => {
   });
   test('no keyword, no rule', () => {
     expect(candidates('nothing to see')).toEqual([]);
+  });
+  test('case does not matter', () => {
+    expect(candidates('DB_PASSWORD=')).toEqual(['short', 'long']);
+  });
+
+  // String.prototype.includes is the oracle for the automaton.
+  test('on random texts it selects exactly the rules whose keywords occur', () => {
+    const random = seeded(42);
+    const alphabet = 'abcdeKEY-_.sp';
+    const word = (length: number) => Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+    for (let round = 0; round < 200; round++) {
+      const rules = Array.from({ length: 1 + Math.floor(random() * 8) }, (_, index) => ({ ...rule(`r${index}`, word(1 + Math.floor(random() * 4)).toLowerCase()), keywords: [word(1 + Math.floor(random() * 4)).toLowerCase(), word(2).toLowerCase()] }));
+      const text = word(Math.floor(random() * 60));
+      const expected = rules.filter((candidate) => candidate.keywords.some((keyword) => text.toLowerCase().includes(keyword))).map((candidate) => candidate.id);
+      expect(new SecretDetector(rules).candidateRules(text).map((candidate) => candidate.id), `${JSON.stringify(rules.map((r) => r.keywords))} in ${text}`).toEqual(expected);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { fingerprintOf, type Finding } from '../findings.ts';
 import { LineIndex } from '../line-index.ts';
 import { isPublishedExample, redact, shannonEntropy } from './checks.ts';
+import { KeywordAutomaton } from './keywords.ts';
 import { SECRET_RULES, type SecretRule } from './rules.ts';
 
 /** The inline comment that silences a line, in any comment syntax: `# scan:ignore`, `// scan:ignore`. */
@@ -20,54 +21,40 @@ export interface SecretHit {
   column: number;
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Compiled once: every keyword of every rule in one alternation, longest first. */
+/** Compiled once: every rule's keywords in one automaton. */
 export class SecretDetector {
   readonly #rules: SecretRule[];
-  readonly #keywordPattern: RegExp;
-  readonly #rulesByKeyword = new Map<string, SecretRule[]>();
+  readonly #keywords: KeywordAutomaton<number>;
   readonly #allowlist: SecretAllowlist;
 
   constructor(rules: SecretRule[] = SECRET_RULES, allowlist: SecretAllowlist = { regexes: [], stopwords: [] }) {
     this.#rules = rules;
     this.#allowlist = allowlist;
-    for (const rule of rules) {
-      for (const keyword of rule.keywords) {
-        const list = this.#rulesByKeyword.get(keyword) ?? [];
-        list.push(rule);
-        this.#rulesByKeyword.set(keyword, list);
-      }
-    }
-    const keywords = [...this.#rulesByKeyword.keys()].sort((a, b) => b.length - a.length);
-    // The alternation finds the longest keyword at a position, not the shorter ones inside it
-    // ("password" hides "pass"): a keyword's rules include those of every keyword it contains.
-    for (const keyword of keywords) {
-      const within = keywords.filter((other) => other !== keyword && keyword.includes(other)).flatMap((other) => this.#rulesByKeyword.get(other) ?? []);
-      this.#rulesByKeyword.set(keyword, [...new Set([...(this.#rulesByKeyword.get(keyword) ?? []), ...within])]);
-    }
-    this.#keywordPattern = new RegExp(keywords.map(escapeRegex).join('|'), 'g');
+    const rulesByKeyword = new Map<string, number[]>();
+    rules.forEach((rule, index) => {
+      for (const keyword of rule.keywords) rulesByKeyword.set(keyword, [...(rulesByKeyword.get(keyword) ?? []), index]);
+    });
+    this.#keywords = new KeywordAutomaton(rulesByKeyword);
   }
 
-  /** The rules whose keywords occur in the text, in catalogue order: the only patterns worth running on it. */
-  candidateRules(lowerText: string): SecretRule[] {
-    const rules = new Set<SecretRule>();
-    const pattern = this.#keywordPattern;
-    pattern.lastIndex = 0;
-    for (let match = pattern.exec(lowerText); match; match = pattern.exec(lowerText)) {
-      for (const rule of this.#rulesByKeyword.get(match[0]) ?? []) rules.add(rule);
-      if (rules.size === this.#rules.length) break;
-      // On from the next character, not the match's end: keywords that overlap ("sk" and "key-" in
-      // "skey-") are both found. (Cheaper than a lookahead alternation, measured.)
-      pattern.lastIndex = match.index + 1;
-    }
-    return this.#rules.filter((rule) => rules.has(rule));
+  /** The rules whose keywords occur in the text (any case), in catalogue order: the only patterns worth running on it. */
+  candidateRules(text: string): SecretRule[] {
+    const selected = new Uint8Array(this.#rules.length);
+    let count = 0;
+    this.#keywords.scan(text, (indexes) => {
+      for (const index of indexes) {
+        if (selected[index] === 0) {
+          selected[index] = 1;
+          count += 1;
+        }
+      }
+      return count === this.#rules.length;
+    });
+    return this.#rules.filter((_, index) => selected[index] === 1);
   }
 
   detect(text: string): SecretHit[] {
-    const candidates = this.candidateRules(text.toLowerCase());
+    const candidates = this.candidateRules(text);
     if (candidates.length === 0) return [];
     const lines = new LineIndex(text);
     const hits: SecretHit[] = [];
