@@ -44,6 +44,7 @@ export const LIBRARIES: Bundle[] = [
   { name: 'ssh', entry: 'shared/bluegreen/ssh.ts', minify: true },
   { name: 'kubernetes', entry: 'shared/bluegreen/routers/kubernetes.ts', minify: true },
   { name: 'cache', entry: 'actions/build-cache/src/cache-client.ts', minify: true },
+  { name: 'artifact', entry: 'actions/scan/src/artifact-client.ts', minify: true },
 ];
 
 /**

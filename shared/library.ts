@@ -5,7 +5,7 @@
  * import.meta.url: from source (tests, scripts) the module at `source`, relative to the caller, loads
  * directly; from a bundle, the library beside it.
  */
-export async function loadLibrary<T>(name: 'ssh' | 'kubernetes' | 'cache', source: string, callerUrl: string): Promise<T> {
+export async function loadLibrary<T>(name: 'ssh' | 'kubernetes' | 'cache' | 'artifact', source: string, callerUrl: string): Promise<T> {
   // Through a variable: a literal `new URL(..., import.meta.url)` is taken by ncc for an asset to copy.
   const here = import.meta.url;
   const url = callerUrl.endsWith('.ts') ? new URL(source, callerUrl) : new URL(`../${name}/index.js`, here);

@@ -46044,7 +46044,7 @@ exports.visitAsync = visitAsync;
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3455);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4836);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -46053,7 +46053,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3455:
+/***/ 4836:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -57246,7 +57246,33 @@ function newFindings(current, base) {
 
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/shared/library.js
+var __rewriteRelativeImportExtension = (undefined && undefined.__rewriteRelativeImportExtension) || function (path, preserveJsx) {
+    if (typeof path === "string" && /^\.\.?\//.test(path)) {
+        return path.replace(/\.(tsx)$|((?:\.d)?)((?:\.[^./]+?)?)\.([cm]?)ts$/i, function (m, tsx, d, ext, cm) {
+            return tsx ? preserveJsx ? ".jsx" : ".js" : d && (!ext || !cm) ? m : (d + ext + "." + cm.toLowerCase() + "js");
+        });
+    }
+    return path;
+};
+/**
+ * Code that several bundles share and load only when a run needs it (dist/<name>/index.js, built
+ * from LIBRARIES in .ci/build.ts): one copy in the repository instead of one per bundle, and
+ * megabytes that a run which does not need them never parses. `callerUrl` is the caller's
+ * import.meta.url: from source (tests, scripts) the module at `source`, relative to the caller, loads
+ * directly; from a bundle, the library beside it.
+ */
+async function loadLibrary(name, source, callerUrl) {
+    // Through a variable: a literal `new URL(..., import.meta.url)` is taken by ncc for an asset to copy.
+    const here = import.meta.url;
+    const url = callerUrl.endsWith('.ts') ? new URL(source, callerUrl) : new URL(`../${name}/index.js`, here);
+    return (await import(__rewriteRelativeImportExtension(/* webpackIgnore: true */ url.href)));
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/scan/src/upload.js
+
+
+
 
 
 /** Why code scanning cannot take this upload, before trying; undefined when it can. */
@@ -57286,6 +57312,35 @@ async function uploadSarif(client, context, sarif, category) {
             return { uploaded: false, reason: `GitHub answered ${error.status} (code scanning is not enabled on this repository, or the token lacks security-events: write)` };
         }
         throw error;
+    }
+}
+/** The deepest folder holding every one of `paths` (absolute): an artifact's root must contain its files. */
+function commonFolder(paths) {
+    const split = paths.map((path) => (0,external_node_path_namespaceObject.dirname)(path).split(external_node_path_namespaceObject.sep));
+    const first = split[0] ?? [];
+    let depth = 0;
+    while (depth < first.length && split.every((parts) => parts[depth] === first[depth]))
+        depth += 1;
+    return first.slice(0, depth).join(external_node_path_namespaceObject.sep) || external_node_path_namespaceObject.sep;
+}
+/** An artifact name GitHub accepts: none of " : < > | * ? \ / or line breaks. */
+function artifactName(category, job) {
+    return [category, job].filter(Boolean).join('-').replace(/["':<>|*?\\/\r\n]+/g, '-');
+}
+/**
+ * Where code scanning cannot take the SARIF, it (and the JSON report) is kept as an artifact of the
+ * run, downloadable from the run's page. Never throws: the caller says what happened in a notice.
+ */
+async function keepAsArtifact(files, name, env = process.env) {
+    if (!env['ACTIONS_RUNTIME_TOKEN'] || !env['ACTIONS_RESULTS_URL'])
+        return { kept: false, reason: 'no artifact service here (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL exist only inside a job)' };
+    try {
+        const library = await loadLibrary('artifact', './artifact-client.ts', import.meta.url);
+        await library.uploadArtifact(name, files, commonFolder(files));
+        return { kept: true, name };
+    }
+    catch (error) {
+        return { kept: false, reason: errorMessage(error) };
     }
 }
 
@@ -57425,7 +57480,9 @@ async function main_run() {
             if (outcome.uploaded)
                 info(`SARIF uploaded to code scanning (id ${outcome.id}).`);
             else {
-                const message = `SARIF not uploaded: ${outcome.reason}. The findings are in this summary and in ${sarifFile} (upload it as an artifact to keep it).`;
+                const artifact = await keepAsArtifact([sarifFile, reportFile], artifactName(config.category, process.env['GITHUB_JOB']));
+                const kept = artifact.kept ? `the artifact ${artifact.name} (SARIF and JSON report)` : `${sarifFile} (not kept as an artifact: ${artifact.reason})`;
+                const message = `SARIF not uploaded: ${outcome.reason}. The findings are in this summary and in ${kept}.`;
                 notice(message);
                 notes.push(message);
             }

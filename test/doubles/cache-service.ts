@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { Azurite } from '../sandbox/servers.ts';
+import { BlobStore } from './blob-store.ts';
 import type { ActionsCache, GitHubDouble } from './github/server.ts';
 import { HttpDouble, type RecordedRequest, type Reply } from './http-double.ts';
+import { messageReply, readMessage, twirpCall, twirpError, type MessageType } from './twirp.ts';
 
 /**
  * GitHub's cache service (v2), as @actions/cache talks to it: Twirp JSON under ACTIONS_RESULTS_URL,
@@ -23,12 +24,6 @@ import { HttpDouble, type RecordedRequest, type Reply } from './http-double.ts';
 
 const SERVICE = 'github.actions.results.api.v1.CacheService';
 const CONTAINER = 'actions-cache';
-
-interface MessageType {
-  fromJson(json: unknown, options?: { ignoreUnknownFields?: boolean }): Record<string, unknown>;
-  toJson(message: Record<string, unknown>, options?: { useProtoFieldName?: boolean; emitDefaultValues?: boolean }): unknown;
-  create(value?: Record<string, unknown>): Record<string, unknown>;
-}
 
 type Messages = Record<
   | 'CreateCacheEntryRequest'
@@ -67,8 +62,7 @@ export class CacheServiceDouble extends HttpDouble {
   readonly #reservations = new Map<string, Reservation>();
   /** Entry id → its blob in Azurite. */
   readonly #blobs = new Map<number, string>();
-  readonly #azurite: Azurite;
-  readonly #credential: StorageSharedKeyCredential;
+  readonly #store: BlobStore;
   #messages: Messages | undefined;
   #nextId = 1;
   /** The service's clock: tests move it so that entries have distinct creation times. */
@@ -76,14 +70,13 @@ export class CacheServiceDouble extends HttpDouble {
 
   constructor(azurite: Azurite, options: { github?: GitHubDouble } = {}) {
     super((request) => this.#route(request));
-    this.#azurite = azurite;
-    this.#credential = new StorageSharedKeyCredential(azurite.account, azurite.accountKey);
+    this.#store = new BlobStore(azurite, CONTAINER);
     this.entries = options.github?.caches ?? [];
   }
 
   override async start(): Promise<this> {
     this.#messages = await loadMessages();
-    await new BlobServiceClient(this.#azurite.blobUrl, this.#credential).getContainerClient(CONTAINER).createIfNotExists();
+    await this.#store.create();
     return super.start();
   }
 
@@ -102,104 +95,66 @@ export class CacheServiceDouble extends HttpDouble {
     return { ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: `${this.url}/`, ACTIONS_RUNTIME_TOKEN: token };
   }
 
-  #sign(blob: string, permissions: string): string {
-    const sas = generateBlobSASQueryParameters(
-      { containerName: CONTAINER, blobName: blob, permissions: BlobSASPermissions.parse(permissions), startsOn: new Date(Date.now() - 60_000), expiresOn: new Date(Date.now() + 3_600_000) },
-      this.#credential,
-    );
-    return `${this.#azurite.blobUrl}/${CONTAINER}/${blob}?${sas.toString()}`;
-  }
-
-  /** Bytes stored for a blob (undefined when absent), read through Azure's API with the account key. */
-  async blobSize(blob: string): Promise<number | undefined> {
-    const client = new BlobServiceClient(this.#azurite.blobUrl, this.#credential).getContainerClient(CONTAINER).getBlobClient(blob);
-    try {
-      return (await client.getProperties()).contentLength;
-    } catch {
-      return undefined;
-    }
-  }
-
-  #twirpError(status: number, code: string, msg: string): Reply {
-    return { status, body: { code, msg } };
-  }
-
   async #route(request: RecordedRequest): Promise<Reply> {
     const messages = this.#messages as Messages;
-    const match = new RegExp(`^/twirp/${SERVICE.replace(/\./g, '\\.')}/([A-Za-z]+)$`).exec(request.path);
-    if (request.method !== 'POST' || !match) {
-      this.violations.push(`not a cache service call: ${request.method} ${request.path}`);
-      return this.#twirpError(404, 'bad_route', `no handler for ${request.method} ${request.path}`);
-    }
-    if (!String(request.headers['content-type'] ?? '').startsWith('application/json')) {
-      this.violations.push(`${match[1]} sent as ${request.headers['content-type']}, not application/json`);
-      return this.#twirpError(400, 'malformed', 'content-type must be application/json');
-    }
-    const token = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1];
-    const grant = token ? this.tokens.get(token) : undefined;
-    if (!grant) return this.#twirpError(401, 'unauthenticated', 'the runtime token is missing or unknown');
+    const call = twirpCall(request, SERVICE, this.violations);
+    if (!('method' in call)) return call;
+    const grant = call.token ? this.tokens.get(call.token) : undefined;
+    if (!grant) return twirpError(401, 'unauthenticated', 'the runtime token is missing or unknown');
 
-    const method = match[1] as string;
-    const parse = (type: MessageType) => {
-      try {
-        return type.fromJson(request.body, { ignoreUnknownFields: false });
-      } catch (error) {
-        this.violations.push(`${method}: the body does not follow the .proto: ${(error as Error).message}: ${request.rawBody}`);
-        return undefined;
-      }
-    };
-    const reply = (type: MessageType, value: Record<string, unknown>): Reply => ({ status: 200, body: type.toJson(type.create(value), { useProtoFieldName: true }) });
+    const { method } = call;
+    const parse = (type: MessageType) => readMessage(type, request, method, this.violations);
 
     switch (method) {
       case 'CreateCacheEntry': {
         const message = parse(messages.CreateCacheEntryRequest);
-        if (!message) return this.#twirpError(400, 'malformed', 'body does not match CreateCacheEntryRequest');
+        if (!message) return twirpError(400, 'malformed', 'body does not match CreateCacheEntryRequest');
         const { key, version } = message as { key: string; version: string };
         const problem = this.#keyProblem(key, version);
-        if (problem) return this.#twirpError(400, 'invalid_argument', problem);
+        if (problem) return twirpError(400, 'invalid_argument', problem);
         // The service's answer to a token without a writable scope: 200, ok false, this message.
-        if (!grant.writeScope) return reply(messages.CreateCacheEntryResponse, { ok: false, message: 'cache write denied: token has no writable scopes' });
+        if (!grant.writeScope) return messageReply(messages.CreateCacheEntryResponse, { ok: false, message: 'cache write denied: token has no writable scopes' });
         const reservationKey = `${grant.writeScope}\0${key}\0${version}`;
         const taken = this.entries.some((entry) => entry.ref === grant.writeScope && entry.key === key && entry.version === version) || this.#reservations.has(reservationKey);
-        if (taken) return this.#twirpError(409, 'already_exists', 'cache entry with the same key, version, and scope already exists');
+        if (taken) return twirpError(409, 'already_exists', 'cache entry with the same key, version, and scope already exists');
         const id = this.#nextId++;
         const blob = `${id}-${randomUUID()}`;
         this.#reservations.set(reservationKey, { id, key, version, scope: grant.writeScope, blob });
-        return reply(messages.CreateCacheEntryResponse, { ok: true, signedUploadUrl: this.#sign(blob, 'cw') });
+        return messageReply(messages.CreateCacheEntryResponse, { ok: true, signedUploadUrl: this.#store.sign(blob, 'cw') });
       }
       case 'FinalizeCacheEntryUpload': {
         const message = parse(messages.FinalizeCacheEntryUploadRequest);
-        if (!message) return this.#twirpError(400, 'malformed', 'body does not match FinalizeCacheEntryUploadRequest');
+        if (!message) return twirpError(400, 'malformed', 'body does not match FinalizeCacheEntryUploadRequest');
         const { key, version, sizeBytes } = message as { key: string; version: string; sizeBytes: string };
-        if (!grant.writeScope) return this.#twirpError(403, 'permission_denied', 'cache write denied: token has no writable scopes');
+        if (!grant.writeScope) return twirpError(403, 'permission_denied', 'cache write denied: token has no writable scopes');
         const reservationKey = `${grant.writeScope}\0${key}\0${version}`;
         const reservation = this.#reservations.get(reservationKey);
-        if (!reservation) return this.#twirpError(404, 'not_found', 'no cache entry was created with this key and version');
-        const stored = await this.blobSize(reservation.blob);
+        if (!reservation) return twirpError(404, 'not_found', 'no cache entry was created with this key and version');
+        const stored = await this.#store.size(reservation.blob);
         if (stored === undefined || stored !== Number(sizeBytes)) {
           this.violations.push(`FinalizeCacheEntryUpload for ${key} claims ${sizeBytes} bytes, the blob holds ${stored ?? 'nothing'}`);
-          return this.#twirpError(400, 'failed_precondition', 'the uploaded blob is missing or its size differs');
+          return twirpError(400, 'failed_precondition', 'the uploaded blob is missing or its size differs');
         }
         this.#reservations.delete(reservationKey);
         const created = this.now().toISOString();
         this.entries.push({ id: reservation.id, key, ref: reservation.scope, version, sizeInBytes: stored, createdAt: created, lastAccessedAt: created });
         this.#blobs.set(reservation.id, reservation.blob);
-        return reply(messages.FinalizeCacheEntryUploadResponse, { ok: true, entryId: String(reservation.id) });
+        return messageReply(messages.FinalizeCacheEntryUploadResponse, { ok: true, entryId: String(reservation.id) });
       }
       case 'GetCacheEntryDownloadURL': {
         const message = parse(messages.GetCacheEntryDownloadURLRequest);
-        if (!message) return this.#twirpError(400, 'malformed', 'body does not match GetCacheEntryDownloadURLRequest');
+        if (!message) return twirpError(400, 'malformed', 'body does not match GetCacheEntryDownloadURLRequest');
         const { key, restoreKeys, version } = message as { key: string; restoreKeys: string[]; version: string };
         const found = this.lookup(grant.readScopes, key, restoreKeys, version);
-        if (!found) return reply(messages.GetCacheEntryDownloadURLResponse, { ok: false });
+        if (!found) return messageReply(messages.GetCacheEntryDownloadURLResponse, { ok: false });
         found.lastAccessedAt = this.now().toISOString();
         const blob = this.#blobs.get(found.id);
         if (!blob) throw new Error(`entry ${found.id} has no blob`);
-        return reply(messages.GetCacheEntryDownloadURLResponse, { ok: true, signedDownloadUrl: this.#sign(blob, 'r'), matchedKey: found.key });
+        return messageReply(messages.GetCacheEntryDownloadURLResponse, { ok: true, signedDownloadUrl: this.#store.sign(blob, 'r'), matchedKey: found.key });
       }
       default:
         this.violations.push(`unknown cache service method ${method}`);
-        return this.#twirpError(404, 'bad_route', `no method ${method}`);
+        return twirpError(404, 'bad_route', `no method ${method}`);
     }
   }
 

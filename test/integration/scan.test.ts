@@ -6,7 +6,9 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { base62, crc32 } from '../../actions/scan/src/secrets/checks.ts';
 import { DEFAULT_TOKEN, GitHubDouble } from '../doubles/github/server.ts';
+import { ArtifactServiceDouble } from '../doubles/artifact-service.ts';
 import { OsvDouble } from '../doubles/osv.ts';
+import { startAzurite } from '../sandbox/servers.ts';
 import { ActionHarness } from '../harness/run-action.ts';
 
 /**
@@ -305,8 +307,10 @@ describe('history, new-only and the policy', () => {
     }
   }, 60_000);
 
-  test('SARIF goes to code scanning gzipped and base64-encoded; without code scanning, permission or from a fork it is a notice, not a failure', async () => {
+  test('SARIF goes to code scanning gzipped and base64-encoded; without code scanning, permission or from a fork it is kept as an artifact with a notice, not a failure', async () => {
     const github = await new GitHubDouble({ owner: 'acme', repo: 'app' }).start();
+    const azurite = await startAzurite();
+    const artifacts = await new ArtifactServiceDouble(azurite).start();
     try {
       const root = await repo({ 'deploy.env': `TOKEN=${githubToken()}\n` });
       const sha = await git(root, 'rev-parse', 'HEAD');
@@ -325,30 +329,42 @@ describe('history, new-only and the policy', () => {
       expect(upload.sarif).toEqual(JSON.parse(readFileSync(uploaded.main.outputs['sarif'] as string, 'utf8')));
       expect(uploaded.main.log).toContain(`SARIF uploaded to code scanning (id ${upload.id})`);
 
-      // A token without security-events: write: GitHub's 403.
+      // A token without security-events: write: GitHub's 403. The SARIF and the report become an artifact.
       github.grant('ghs_contentsOnly', { contents: 'read' });
-      const forbidden = await harness.run('scan', { workspace: root, github: { ...context, token: 'ghs_contentsOnly' }, inputs: { ...inputs, token: 'ghs_contentsOnly' } });
-      // No code scanning on the repository: GitHub's 403 with its message.
+      const job = { GITHUB_JOB: 'scan' };
+      const forbidden = await harness.run('scan', { workspace: root, github: { ...context, token: 'ghs_contentsOnly' }, inputs: { ...inputs, token: 'ghs_contentsOnly' }, env: { ...artifacts.environment(), ...job } });
+      expect(forbidden.main.exitCode, forbidden.main.log).toBe(0);
+      expect(artifacts.violations).toEqual([]);
+      expect(forbidden.main.notices.map((notice) => notice.message)).toContainEqual(expect.stringMatching(/^SARIF not uploaded: GitHub answered 403 .*in the artifact deploy-scan-scan \(SARIF and JSON report\)\.$/));
+      const zip = join(scratch, 'artifact.zip');
+      writeFileSync(zip, await artifacts.contents('deploy-scan-scan'));
+      expect((await run('unzip', ['-Z1', zip])).stdout.split('\n').filter(Boolean).sort()).toEqual(['deploy-actions-scan.json', 'deploy-actions-scan.sarif']);
+      expect(JSON.parse((await run('unzip', ['-p', zip, 'deploy-actions-scan.sarif'], { maxBuffer: 1 << 26 })).stdout)).toEqual(JSON.parse(readFileSync(forbidden.main.outputs['sarif'] as string, 'utf8')));
+
+      // No code scanning on the repository: GitHub's 403 with its message; outside a job there is no artifact service either.
       github.fault({ method: 'POST', path: '/code-scanning/sarifs', reply: { status: 403, body: { message: 'Advanced Security must be enabled for this repository to use code scanning.' } } });
       const disabled = await harness.run('scan', { workspace: root, github: context, inputs });
-      for (const { main } of [forbidden, disabled]) {
-        expect(main.exitCode, main.log).toBe(0);
-        expect(main.notices.map((notice) => notice.message)).toContainEqual(expect.stringContaining('SARIF not uploaded: GitHub answered 403'));
-        expect(main.summary).toContain('SARIF not uploaded');
-      }
+      expect(disabled.main.exitCode, disabled.main.log).toBe(0);
+      expect(disabled.main.notices.map((notice) => notice.message)).toContainEqual(expect.stringMatching(/^SARIF not uploaded: GitHub answered 403 .*not kept as an artifact: no artifact service here/));
+      for (const { main } of [forbidden, disabled]) expect(main.summary).toContain('SARIF not uploaded');
 
-      // A pull request from a fork: not even tried.
+      // A pull request from a fork: not even tried; a second artifact of the same name is refused by the service, and said so.
       const requestsBefore = github.requests.length;
       const event = { name: 'pull_request', payload: { pull_request: { number: 7, head: { sha, repo: { full_name: 'someone/app' } }, base: { sha, repo: { full_name: 'acme/app' } } } } };
-      const fork = await harness.run('scan', { workspace: root, github: context, event, inputs });
+      const fork = await harness.run('scan', { workspace: root, github: context, event, inputs: { ...inputs, category: 'fork-scan' }, env: { ...artifacts.environment(), ...job } });
       expect(fork.main.exitCode, fork.main.log).toBe(0);
-      expect(fork.main.notices.map((notice) => notice.message)).toContainEqual(expect.stringContaining("this pull request comes from someone/app, and a fork's token cannot upload"));
+      expect(fork.main.notices.map((notice) => notice.message)).toContainEqual(expect.stringContaining("this pull request comes from someone/app, and a fork's token cannot upload to code scanning. The findings are in this summary and in the artifact fork-scan-scan"));
       expect(github.requests.length).toBe(requestsBefore);
       expect(github.sarifs).toHaveLength(1);
+      const again = await harness.run('scan', { workspace: root, github: context, event, inputs: { ...inputs, category: 'fork-scan' }, env: { ...artifacts.environment(), ...job } });
+      expect(again.main.exitCode, again.main.log).toBe(0);
+      expect(again.main.notices.map((notice) => notice.message)).toContainEqual(expect.stringMatching(/not kept as an artifact: .*already exists/));
+      expect(artifacts.artifacts.filter((artifact) => artifact.finalized).map((artifact) => artifact.name)).toEqual(['deploy-scan-scan', 'fork-scan-scan']);
     } finally {
-      await github.stop();
+      await Promise.all([github.stop(), artifacts.stop()]);
+      await azurite.stop();
     }
-  }, 90_000);
+  }, 120_000);
 
   test.each([
     ['an unknown rule id', { '.github/scan.yml': 'suppressions:\n  - rule: secrets/no-such-rule\n    reason: because\n' }, {}, /\.github\/scan\.yml:2: unknown rule id "secrets\/no-such-rule"/],

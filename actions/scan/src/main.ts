@@ -15,7 +15,7 @@ import { buildSarif } from './sarif.ts';
 import { newFindings, ruleCatalog, scanCheckout, type ScanOptions, type ScanResult } from './scan.ts';
 import { git, hasCommit } from './git.ts';
 import { parseAddedLines, rangeFromEvent, type CommitRange } from './secrets/history.ts';
-import { uploadBlocked, uploadSarif } from './upload.ts';
+import { artifactName, keepAsArtifact, uploadBlocked, uploadSarif } from './upload.ts';
 
 const VERSION = '1.0.0';
 
@@ -127,7 +127,9 @@ export async function run(): Promise<void> {
       const outcome = blocked ? { uploaded: false as const, reason: blocked } : await uploadSarif(createGitHubClient(config.token as string, { apiUrl: context.apiUrl }), context, sarif, config.category);
       if (outcome.uploaded) core.info(`SARIF uploaded to code scanning (id ${outcome.id}).`);
       else {
-        const message = `SARIF not uploaded: ${outcome.reason}. The findings are in this summary and in ${sarifFile} (upload it as an artifact to keep it).`;
+        const artifact = await keepAsArtifact([sarifFile, reportFile], artifactName(config.category, process.env['GITHUB_JOB']));
+        const kept = artifact.kept ? `the artifact ${artifact.name} (SARIF and JSON report)` : `${sarifFile} (not kept as an artifact: ${artifact.reason})`;
+        const message = `SARIF not uploaded: ${outcome.reason}. The findings are in this summary and in ${kept}.`;
         core.notice(message);
         notes.push(message);
       }
