@@ -56859,23 +56859,30 @@ function contextPaths(source) {
     return paths;
 }
 /**
- * Contexts an outside contributor controls: titles, bodies, branch names, commit messages and author
- * fields of issues, pull requests, comments, reviews, discussions, pushes and workflow runs.
+ * The github.event fields a contributor cannot shape: numbers, ids, SHAs, timestamps, URLs and enums
+ * GitHub fills in, flags, logins and repository names (GitHub restricts their characters), the base
+ * side of a pull request, and what only people with write access set (pushed refs, tags, deployments,
+ * dispatch inputs). Everything else under github.event (titles, bodies, labels, head branch names,
+ * commit messages, file names, client payloads) is read as attacker-controlled: new payload fields
+ * are unsafe until known safe, not the other way round.
  */
-const UNTRUSTED = [
-    /^github\.event\.(?:issue|pull_request|discussion)\.(?:title|body)$/,
-    /^github\.event\.(?:comment|review|review_comment)\.body$/,
-    /^github\.event\.pages\.[^.]+\.page_name$/,
-    /^github\.event\.(?:commits\.[^.]+|head_commit)\.(?:message|author\.(?:email|name)|committer\.(?:email|name))$/,
-    /^github\.event\.pull_request\.head\.(?:ref|label|repo\.default_branch)$/,
-    /^github\.event\.workflow_run\.(?:head_branch|display_title|head_commit\.(?:message|author\.(?:email|name)))$/,
-    /^github\.event\.workflow_run\.pull_requests\.[^.]+\.head\.ref$/,
-    /^github\.head_ref$/,
-    /^github\.event\.(?:issue|pull_request|discussion|comment|review)$/,
-    /^github\.event$/,
+const SAFE_EVENT_FIELDS = [
+    /(?:^|\.)(?:id|node_id|number|sha|size|state|action|status|conclusion|event|fork|private|draft|merged|locked|mergeable|rebaseable|maintainer_can_modify|additions|deletions|changed_files|run_attempt|run_number|site_admin|author_association|visibility|archived|disabled|is_template|forced|created|deleted|before|after|login|full_name|compare|url|schedule)$/,
+    /_(?:sha|at|url|count|id|number)$/,
+    /(?:^|\.)(?:has|allow)_[a-z_]+$/,
+    /(?:^|\.)base\.(?:ref|label|repo\.(?:name|default_branch))$/,
+    /^(?:ref|base_ref|master_branch|pull_request\.commits|release\.tag_name|repository\.(?:name|default_branch)|pusher\.(?:name|email)|deployment\.(?:environment|ref|task)|inputs\..+)$/,
 ];
+/** Contexts an outside contributor controls: github.event beyond the fields above, and github.head_ref. */
 function isUntrusted(path) {
-    return UNTRUSTED.some((pattern) => pattern.test(path));
+    if (path === 'github.head_ref')
+        return true;
+    if (path === 'github.event')
+        return true;
+    if (!path.startsWith('github.event.'))
+        return false;
+    const field = path.slice('github.event.'.length);
+    return !SAFE_EVENT_FIELDS.some((pattern) => pattern.test(field));
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/scan/src/workflows/audit.js
@@ -56911,7 +56918,37 @@ const PUBLIC_TRIGGERS = ['pull_request', 'pull_request_target', 'issue_comment',
 const DEPLOY_ACTION = /(?:^|\/)actions\/(?:deploy-bluegreen|rollback)(?:@|$)/;
 const DEPLOY_COMMAND = /\b(?:kubectl\s+(?:apply|create|replace|set\s+image|rollout\s+restart|patch|delete)|helm\s+(?:upgrade|install|rollback)|kustomize\s+build[^\n|]*\|\s*kubectl|terraform\s+apply|pulumi\s+up|aws\s+(?:ecs\s+update-service|lambda\s+update-function-code|deploy\s+create-deployment)|gcloud\s+(?:run\s+deploy|app\s+deploy|functions\s+deploy)|az\s+(?:webapp\s+deploy|containerapp\s+update)|flyctl\s+deploy|fly\s+deploy|vercel\s+(?:--prod|deploy)|netlify\s+deploy|serverless\s+deploy|sls\s+deploy|cdk\s+deploy|argocd\s+app\s+sync)\b/;
 const CACHE_ACTIONS = /^(?:actions\/cache(?:\/restore)?|[^/]+\/[^/]+\/actions\/build-cache|\$\/actions\/build-cache)(?:@|$)/;
-const SETUP_WITH_CACHE = /^actions\/setup-(?:node|python|go|java|dotnet)@/;
+/** Actions that restore a cache unless an input turns it off (the input, and the values that do). */
+const CACHING_BY_DEFAULT = {
+    'swatinem/rust-cache': { input: 'lookup-only', off: ['true'] },
+    'actions/setup-go': { input: 'cache', off: ['false'] },
+    'gradle/actions/setup-gradle': { input: 'cache-disabled', off: ['true'] },
+    'gradle/gradle-build-action': { input: 'cache-disabled', off: ['true'] },
+    'jdx/mise-action': { input: 'cache', off: ['false'] },
+    'astral-sh/setup-uv': { input: 'enable-cache', off: ['false'] },
+    'mozilla-actions/sccache-action': undefined,
+};
+/** Actions that restore a cache when an input turns it on. */
+const CACHING_OPT_IN = {
+    'actions/setup-node': 'cache',
+    'actions/setup-python': 'cache',
+    'actions/setup-java': 'cache',
+    'actions/setup-dotnet': 'cache',
+    'ruby/setup-ruby': 'bundler-cache',
+};
+function restoresCache(uses, inputs) {
+    if (CACHE_ACTIONS.test(uses))
+        return true;
+    const action = uses.split('@')[0]?.toLowerCase() ?? '';
+    const value = (input) => (isRecord(inputs) && inputs[input] !== undefined ? String(inputs[input]).trim().toLowerCase() : undefined);
+    if (action in CACHING_BY_DEFAULT) {
+        const toggle = CACHING_BY_DEFAULT[action];
+        return !toggle || !toggle.off.includes(value(toggle.input) ?? '');
+    }
+    const optIn = CACHING_OPT_IN[action];
+    const enabled = optIn ? value(optIn) : undefined;
+    return enabled !== undefined && enabled !== 'false' && enabled !== '';
+}
 function report(audit, id, where, detail, key = detail) {
     const identity = `${where.filter((part) => typeof part === 'string').join('/')}|${key}`;
     audit.findings.push(tableFinding('workflows', audit_RULES, id, { path: audit.path, line: audit.source.line(where) }, detail, identity));
@@ -56980,11 +57017,15 @@ function auditSteps(audit, steps, at, context) {
                 if (persist !== false && String(persist).toLowerCase() !== 'false')
                     report(audit, 'persisted-checkout-credentials', [...where, 'uses'], 'set persist-credentials: false', `checkout-${index}`);
             }
-            if (context.publishing && (CACHE_ACTIONS.test(uses) || (SETUP_WITH_CACHE.test(uses) && isRecord(step['with']) && step['with']['cache'] !== undefined && step['with']['cache'] !== false && step['with']['cache'] !== ''))) {
+            if (context.publishing && restoresCache(uses, step['with'])) {
                 report(audit, 'cache-poisoning', [...where, 'uses'], `${uses.split('@')[0]} restores a cache in a workflow that publishes`, uses.split('@')[0]);
             }
-            if (/^actions\/github-script@/.test(uses) && isRecord(step['with']) && typeof step['with']['script'] === 'string') {
-                injection(audit, step['with']['script'], [...where, 'with', 'script']);
+            const codeInputs = CODE_INPUTS[uses.split('@')[0]?.toLowerCase() ?? ''] ?? [];
+            if (isRecord(step['with'])) {
+                for (const [input, value] of Object.entries(step['with'])) {
+                    if (codeInputs.includes(input.toLowerCase()) && typeof value === 'string')
+                        injection(audit, value, [...where, 'with', input]);
+                }
             }
         }
         if (typeof step['run'] === 'string') {
@@ -56998,6 +57039,21 @@ function auditSteps(audit, steps, at, context) {
         toJsonSecrets(audit, step, where);
     });
 }
+/**
+ * Action inputs that are run as code (CodeQL's code-injection sinks for Actions): an expression in
+ * them is as injectable as one in `run:`.
+ */
+const CODE_INPUTS = {
+    'actions/github-script': ['script'],
+    'mikefarah/yq': ['cmd'],
+    'addnab/docker-run-action': ['run'],
+    'appleboy/ssh-action': ['script'],
+    'azure/cli': ['inlinescript'],
+    'azure/powershell': ['inlinescript'],
+    'amadevus/pwsh-script': ['script'],
+    'jannekem/run-python-script-action': ['script'],
+    'cardinalby/js-eval-action': ['expression'],
+};
 function injection(audit, script, where) {
     for (const expression of expressionsIn(script)) {
         const untrusted = contextPaths(expression.source).filter(isUntrusted);
@@ -57022,7 +57078,8 @@ function toJsonSecrets(audit, node, where) {
 function botCondition(audit, condition, where) {
     if (typeof condition !== 'string')
         return;
-    const bare = condition.replace(/^\s*\$\{\{|\}\}\s*$/g, '');
+    // github['actor'] is github.actor.
+    const bare = condition.replace(/^\s*\$\{\{|\}\}\s*$/g, '').replace(/\[\s*'([\w-]+)'\s*\]/g, '.$1');
     if (/github\.(?:actor|triggering_actor)\s*==\s*'[^']*\[bot\]'|'[^']*\[bot\]'\s*==\s*github\.(?:actor|triggering_actor)|contains\(\s*github\.(?:actor|triggering_actor)\s*,\s*'\[bot\]'\s*\)/i.test(bare)) {
         report(audit, 'spoofable-bot-condition', where, condition.trim(), 'bot-condition');
     }

@@ -46,7 +46,37 @@ const PUBLIC_TRIGGERS = ['pull_request', 'pull_request_target', 'issue_comment',
 const DEPLOY_ACTION = /(?:^|\/)actions\/(?:deploy-bluegreen|rollback)(?:@|$)/;
 const DEPLOY_COMMAND = /\b(?:kubectl\s+(?:apply|create|replace|set\s+image|rollout\s+restart|patch|delete)|helm\s+(?:upgrade|install|rollback)|kustomize\s+build[^\n|]*\|\s*kubectl|terraform\s+apply|pulumi\s+up|aws\s+(?:ecs\s+update-service|lambda\s+update-function-code|deploy\s+create-deployment)|gcloud\s+(?:run\s+deploy|app\s+deploy|functions\s+deploy)|az\s+(?:webapp\s+deploy|containerapp\s+update)|flyctl\s+deploy|fly\s+deploy|vercel\s+(?:--prod|deploy)|netlify\s+deploy|serverless\s+deploy|sls\s+deploy|cdk\s+deploy|argocd\s+app\s+sync)\b/;
 const CACHE_ACTIONS = /^(?:actions\/cache(?:\/restore)?|[^/]+\/[^/]+\/actions\/build-cache|\$\/actions\/build-cache)(?:@|$)/;
-const SETUP_WITH_CACHE = /^actions\/setup-(?:node|python|go|java|dotnet)@/;
+/** Actions that restore a cache unless an input turns it off (the input, and the values that do). */
+const CACHING_BY_DEFAULT: Record<string, { input: string; off: string[] } | undefined> = {
+  'swatinem/rust-cache': { input: 'lookup-only', off: ['true'] },
+  'actions/setup-go': { input: 'cache', off: ['false'] },
+  'gradle/actions/setup-gradle': { input: 'cache-disabled', off: ['true'] },
+  'gradle/gradle-build-action': { input: 'cache-disabled', off: ['true'] },
+  'jdx/mise-action': { input: 'cache', off: ['false'] },
+  'astral-sh/setup-uv': { input: 'enable-cache', off: ['false'] },
+  'mozilla-actions/sccache-action': undefined,
+};
+/** Actions that restore a cache when an input turns it on. */
+const CACHING_OPT_IN: Record<string, string> = {
+  'actions/setup-node': 'cache',
+  'actions/setup-python': 'cache',
+  'actions/setup-java': 'cache',
+  'actions/setup-dotnet': 'cache',
+  'ruby/setup-ruby': 'bundler-cache',
+};
+
+function restoresCache(uses: string, inputs: unknown): boolean {
+  if (CACHE_ACTIONS.test(uses)) return true;
+  const action = uses.split('@')[0]?.toLowerCase() ?? '';
+  const value = (input: string) => (isRecord(inputs) && inputs[input] !== undefined ? String(inputs[input]).trim().toLowerCase() : undefined);
+  if (action in CACHING_BY_DEFAULT) {
+    const toggle = CACHING_BY_DEFAULT[action];
+    return !toggle || !toggle.off.includes(value(toggle.input) ?? '');
+  }
+  const optIn = CACHING_OPT_IN[action];
+  const enabled = optIn ? value(optIn) : undefined;
+  return enabled !== undefined && enabled !== 'false' && enabled !== '';
+}
 
 interface Audit {
   source: YamlSource;
@@ -116,11 +146,14 @@ function auditSteps(audit: Audit, steps: unknown, at: YamlPath, context: { privi
         const persist = isRecord(step['with']) ? step['with']['persist-credentials'] : undefined;
         if (persist !== false && String(persist).toLowerCase() !== 'false') report(audit, 'persisted-checkout-credentials', [...where, 'uses'], 'set persist-credentials: false', `checkout-${index}`);
       }
-      if (context.publishing && (CACHE_ACTIONS.test(uses) || (SETUP_WITH_CACHE.test(uses) && isRecord(step['with']) && step['with']['cache'] !== undefined && step['with']['cache'] !== false && step['with']['cache'] !== ''))) {
+      if (context.publishing && restoresCache(uses, step['with'])) {
         report(audit, 'cache-poisoning', [...where, 'uses'], `${uses.split('@')[0]} restores a cache in a workflow that publishes`, uses.split('@')[0]);
       }
-      if (/^actions\/github-script@/.test(uses) && isRecord(step['with']) && typeof step['with']['script'] === 'string') {
-        injection(audit, step['with']['script'], [...where, 'with', 'script']);
+      const codeInputs = CODE_INPUTS[uses.split('@')[0]?.toLowerCase() ?? ''] ?? [];
+      if (isRecord(step['with'])) {
+        for (const [input, value] of Object.entries(step['with'])) {
+          if (codeInputs.includes(input.toLowerCase()) && typeof value === 'string') injection(audit, value, [...where, 'with', input]);
+        }
       }
     }
     if (typeof step['run'] === 'string') {
@@ -132,6 +165,22 @@ function auditSteps(audit: Audit, steps: unknown, at: YamlPath, context: { privi
     toJsonSecrets(audit, step, where);
   });
 }
+
+/**
+ * Action inputs that are run as code (CodeQL's code-injection sinks for Actions): an expression in
+ * them is as injectable as one in `run:`.
+ */
+const CODE_INPUTS: Record<string, string[]> = {
+  'actions/github-script': ['script'],
+  'mikefarah/yq': ['cmd'],
+  'addnab/docker-run-action': ['run'],
+  'appleboy/ssh-action': ['script'],
+  'azure/cli': ['inlinescript'],
+  'azure/powershell': ['inlinescript'],
+  'amadevus/pwsh-script': ['script'],
+  'jannekem/run-python-script-action': ['script'],
+  'cardinalby/js-eval-action': ['expression'],
+};
 
 function injection(audit: Audit, script: string, where: YamlPath): void {
   for (const expression of expressionsIn(script)) {
@@ -155,7 +204,8 @@ function toJsonSecrets(audit: Audit, node: unknown, where: YamlPath): void {
 
 function botCondition(audit: Audit, condition: unknown, where: YamlPath): void {
   if (typeof condition !== 'string') return;
-  const bare = condition.replace(/^\s*\$\{\{|\}\}\s*$/g, '');
+  // github['actor'] is github.actor.
+  const bare = condition.replace(/^\s*\$\{\{|\}\}\s*$/g, '').replace(/\[\s*'([\w-]+)'\s*\]/g, '.$1');
   if (/github\.(?:actor|triggering_actor)\s*==\s*'[^']*\[bot\]'|'[^']*\[bot\]'\s*==\s*github\.(?:actor|triggering_actor)|contains\(\s*github\.(?:actor|triggering_actor)\s*,\s*'\[bot\]'\s*\)/i.test(bare)) {
     report(audit, 'spoofable-bot-condition', where, condition.trim(), 'bot-condition');
   }

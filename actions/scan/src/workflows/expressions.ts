@@ -63,22 +63,26 @@ export function contextPaths(source: string): string[] {
 }
 
 /**
- * Contexts an outside contributor controls: titles, bodies, branch names, commit messages and author
- * fields of issues, pull requests, comments, reviews, discussions, pushes and workflow runs.
+ * The github.event fields a contributor cannot shape: numbers, ids, SHAs, timestamps, URLs and enums
+ * GitHub fills in, flags, logins and repository names (GitHub restricts their characters), the base
+ * side of a pull request, and what only people with write access set (pushed refs, tags, deployments,
+ * dispatch inputs). Everything else under github.event (titles, bodies, labels, head branch names,
+ * commit messages, file names, client payloads) is read as attacker-controlled: new payload fields
+ * are unsafe until known safe, not the other way round.
  */
-const UNTRUSTED: RegExp[] = [
-  /^github\.event\.(?:issue|pull_request|discussion)\.(?:title|body)$/,
-  /^github\.event\.(?:comment|review|review_comment)\.body$/,
-  /^github\.event\.pages\.[^.]+\.page_name$/,
-  /^github\.event\.(?:commits\.[^.]+|head_commit)\.(?:message|author\.(?:email|name)|committer\.(?:email|name))$/,
-  /^github\.event\.pull_request\.head\.(?:ref|label|repo\.default_branch)$/,
-  /^github\.event\.workflow_run\.(?:head_branch|display_title|head_commit\.(?:message|author\.(?:email|name)))$/,
-  /^github\.event\.workflow_run\.pull_requests\.[^.]+\.head\.ref$/,
-  /^github\.head_ref$/,
-  /^github\.event\.(?:issue|pull_request|discussion|comment|review)$/,
-  /^github\.event$/,
+const SAFE_EVENT_FIELDS: RegExp[] = [
+  /(?:^|\.)(?:id|node_id|number|sha|size|state|action|status|conclusion|event|fork|private|draft|merged|locked|mergeable|rebaseable|maintainer_can_modify|additions|deletions|changed_files|run_attempt|run_number|site_admin|author_association|visibility|archived|disabled|is_template|forced|created|deleted|before|after|login|full_name|compare|url|schedule)$/,
+  /_(?:sha|at|url|count|id|number)$/,
+  /(?:^|\.)(?:has|allow)_[a-z_]+$/,
+  /(?:^|\.)base\.(?:ref|label|repo\.(?:name|default_branch))$/,
+  /^(?:ref|base_ref|master_branch|pull_request\.commits|release\.tag_name|repository\.(?:name|default_branch)|pusher\.(?:name|email)|deployment\.(?:environment|ref|task)|inputs\..+)$/,
 ];
 
+/** Contexts an outside contributor controls: github.event beyond the fields above, and github.head_ref. */
 export function isUntrusted(path: string): boolean {
-  return UNTRUSTED.some((pattern) => pattern.test(path));
+  if (path === 'github.head_ref') return true;
+  if (path === 'github.event') return true;
+  if (!path.startsWith('github.event.')) return false;
+  const field = path.slice('github.event.'.length);
+  return !SAFE_EVENT_FIELDS.some((pattern) => pattern.test(field));
 }
