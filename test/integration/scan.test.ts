@@ -230,6 +230,19 @@ describe('history, new-only and the policy', () => {
     expect(main.errors.filter((error) => error.properties['file']).map((error) => `${error.properties['file']}:${error.properties['line']}`)).toEqual(['new.env:2']);
   }, 60_000);
 
+  test("a List's items are audited; a Helm template is skipped with the reason, not reported as broken YAML", async () => {
+    const root = await repo({
+      'deploy/list.yaml': 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: { name: web }\n    spec:\n      template:\n        spec:\n          hostNetwork: true\n          containers:\n            - { name: web, image: nginx }\n',
+      'chart/templates/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          {{- with .Values.resources }}\n          resources: {{ toYaml . | nindent 12 }}\n          {{- end }}\n',
+    });
+    const { main } = await harness.run('scan', { workspace: root, inputs: { scanners: 'manifests', 'fail-on': 'none' } });
+    expect(main.exitCode, main.log).toBe(0);
+    const found = report(main).findings.map((finding) => `${finding.path}:${finding.line} ${finding.ruleId}`);
+    expect(found).toContain('deploy/list.yaml:10 manifests/k8s-host-namespaces');
+    expect(found).toContain('deploy/list.yaml:12 manifests/k8s-image-not-pinned');
+    expect(report(main).skipped).toEqual([{ path: 'chart/templates/deployment.yaml', reason: expect.stringMatching(/^a template \(Helm or similar\), not YAML until rendered/) }]);
+  }, 30_000);
+
   test('without the secrets scanner only the files the others look at are read', async () => {
     const root = await repo({ 'latin1.txt': Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]), 'package-lock.json': JSON.stringify({ lockfileVersion: 3, packages: {} }), 'src/a.ts': 'x\n' });
     const { main } = await harness.run('scan', { workspace: root, inputs: { scanners: 'dependencies', 'osv-offline-dir': '.' } });

@@ -56,69 +56,79 @@ export function imageIsPinned(image: string): boolean {
   return colon !== -1 && lastSegment.slice(colon + 1) !== 'latest';
 }
 
-/** Audits every workload in a (multi-document) Kubernetes YAML file. */
+/** Audits every workload in a (multi-document) Kubernetes YAML file, the items of a `kind: List` too. */
 export function auditKubernetes(path: string, text: string): Finding[] {
   const findings: Finding[] = [];
   for (const source of YamlSource.parseAll(text)) {
     const doc = source.value;
-    if (!isRecord(doc) || typeof doc['kind'] !== 'string') continue;
-    const kind = doc['kind'];
-    const name = String(get(doc, ['metadata', 'name']) ?? '(unnamed)');
-    const specPath = WORKLOAD_POD_SPEC[kind];
-    if (!specPath) continue;
-    const spec = get(doc, specPath);
-    if (!isRecord(spec)) continue;
-    const report = (id: string, where: YamlPath, detail: string): void => {
-      const identity = `${kind}/${name}|${where.filter((part) => typeof part === 'string').join('/')}|${detail}`;
-      findings.push(tableFinding('manifests', RULES, id, { path, line: source.line(where) }, `${kind}/${name}: ${detail}`, identity));
-    };
-    for (const namespace of ['hostNetwork', 'hostPID', 'hostIPC']) if (spec[namespace] === true) report('k8s-host-namespaces', [...specPath, namespace], `${namespace}: true`);
-    const volumes = Array.isArray(spec['volumes']) ? spec['volumes'] : [];
-    volumes.forEach((volume, index) => {
-      if (isRecord(volume) && isRecord(volume['hostPath'])) report('k8s-host-path', [...specPath, 'volumes', index, 'hostPath'], `volume ${String(volume['name'])} mounts ${String(volume['hostPath']['path'])} from the node`);
-    });
-    const podContext = isRecord(spec['securityContext']) ? spec['securityContext'] : {};
-    const runsToCompletion = kind === 'Job' || kind === 'CronJob';
-    for (const group of ['containers', 'initContainers'] as const) {
-      const containers = Array.isArray(spec[group]) ? spec[group] : [];
-      containers.forEach((container, index) => {
-        if (!isRecord(container)) return;
-        const at: YamlPath = [...specPath, group, index];
-        const label = `container ${String(container['name'] ?? index)}`;
-        const context = isRecord(container['securityContext']) ? container['securityContext'] : {};
-        if (context['privileged'] === true) report('k8s-privileged', [...at, 'securityContext', 'privileged'], `${label} is privileged`);
-        if (context['allowPrivilegeEscalation'] !== false) report('k8s-privilege-escalation', [...at, 'securityContext'], `${label} does not set allowPrivilegeEscalation: false`);
-        const runAsUser = context['runAsUser'] ?? podContext['runAsUser'];
-        const nonRoot = context['runAsNonRoot'] ?? podContext['runAsNonRoot'];
-        if (runAsUser === 0 || (nonRoot !== true && (typeof runAsUser !== 'number' || runAsUser === 0))) report('k8s-run-as-root', [...at, 'securityContext'], runAsUser === 0 ? `${label} runs as UID 0` : `${label} does not set runAsNonRoot: true`);
-        if (context['readOnlyRootFilesystem'] !== true) report('k8s-writable-root-filesystem', [...at, 'securityContext'], `${label} does not set readOnlyRootFilesystem: true`);
-        const capabilities = isRecord(context['capabilities']) ? context['capabilities'] : {};
-        const added = Array.isArray(capabilities['add']) ? capabilities['add'].map((cap) => String(cap).toUpperCase().replace(/^CAP_/, '')) : [];
-        const dangerous = added.filter((cap) => DANGEROUS_CAPABILITIES.includes(cap));
-        if (dangerous.length > 0) report('k8s-dangerous-capabilities', [...at, 'securityContext', 'capabilities', 'add'], `${label} adds ${dangerous.join(', ')}`);
-        const dropped = Array.isArray(capabilities['drop']) ? capabilities['drop'].map((cap) => String(cap).toUpperCase()) : [];
-        if (!dropped.includes('ALL')) report('k8s-capabilities-not-dropped', [...at, 'securityContext'], `${label} does not drop ALL capabilities`);
-        const resources = isRecord(container['resources']) ? container['resources'] : {};
-        const limits = isRecord(resources['limits']) ? resources['limits'] : {};
-        const requests = isRecord(resources['requests']) ? resources['requests'] : {};
-        const missingLimits = ['cpu', 'memory'].filter((resource) => limits[resource] === undefined);
-        if (missingLimits.length > 0) report('k8s-missing-limits', [...at, 'resources'], `${label} has no ${missingLimits.join(' or ')} limit`);
-        const missingRequests = ['cpu', 'memory'].filter((resource) => requests[resource] === undefined && limits[resource] === undefined);
-        if (missingRequests.length > 0) report('k8s-missing-requests', [...at, 'resources'], `${label} has no ${missingRequests.join(' or ')} request`);
-        const image = container['image'];
-        if (typeof image === 'string' && !imageIsPinned(image)) report('k8s-image-not-pinned', [...at, 'image'], `${label} uses ${image}`);
-        if (group === 'containers' && !runsToCompletion && (container['readinessProbe'] === undefined || container['livenessProbe'] === undefined)) {
-          const missing = ['readinessProbe', 'livenessProbe'].filter((probe) => container[probe] === undefined);
-          report('k8s-missing-probes', at, `${label} has no ${missing.join(' or ')}`);
+    if (!isRecord(doc)) continue;
+    // kubectl get -o yaml writes a List; kubectl apply takes one.
+    const objects: Array<[unknown, YamlPath]> = typeof doc['kind'] === 'string' && doc['kind'].endsWith('List') && Array.isArray(doc['items']) ? doc['items'].map((item, index) => [item, ['items', index]]) : [[doc, []]];
+    for (const [object, base] of objects) findings.push(...auditObject(path, source, object, base));
+  }
+  return findings;
+}
+
+function auditObject(path: string, source: YamlSource, doc: unknown, base: YamlPath): Finding[] {
+  const findings: Finding[] = [];
+  if (!isRecord(doc) || typeof doc['kind'] !== 'string') return findings;
+  const kind = doc['kind'];
+  const name = String(get(doc, ['metadata', 'name']) ?? '(unnamed)');
+  const podSpecPath = WORKLOAD_POD_SPEC[kind];
+  if (!podSpecPath) return findings;
+  const spec = get(doc, podSpecPath);
+  const specPath: YamlPath = [...base, ...podSpecPath];
+  if (!isRecord(spec)) return findings;
+  const report = (id: string, where: YamlPath, detail: string): void => {
+    const identity = `${kind}/${name}|${where.filter((part) => typeof part === 'string').join('/')}|${detail}`;
+    findings.push(tableFinding('manifests', RULES, id, { path, line: source.line(where) }, `${kind}/${name}: ${detail}`, identity));
+  };
+  for (const namespace of ['hostNetwork', 'hostPID', 'hostIPC']) if (spec[namespace] === true) report('k8s-host-namespaces', [...specPath, namespace], `${namespace}: true`);
+  const volumes = Array.isArray(spec['volumes']) ? spec['volumes'] : [];
+  volumes.forEach((volume, index) => {
+    if (isRecord(volume) && isRecord(volume['hostPath'])) report('k8s-host-path', [...specPath, 'volumes', index, 'hostPath'], `volume ${String(volume['name'])} mounts ${String(volume['hostPath']['path'])} from the node`);
+  });
+  const podContext = isRecord(spec['securityContext']) ? spec['securityContext'] : {};
+  const runsToCompletion = kind === 'Job' || kind === 'CronJob';
+  for (const group of ['containers', 'initContainers'] as const) {
+    const containers = Array.isArray(spec[group]) ? spec[group] : [];
+    containers.forEach((container, index) => {
+      if (!isRecord(container)) return;
+      const at: YamlPath = [...specPath, group, index];
+      const label = `container ${String(container['name'] ?? index)}`;
+      const context = isRecord(container['securityContext']) ? container['securityContext'] : {};
+      if (context['privileged'] === true) report('k8s-privileged', [...at, 'securityContext', 'privileged'], `${label} is privileged`);
+      if (context['allowPrivilegeEscalation'] !== false) report('k8s-privilege-escalation', [...at, 'securityContext'], `${label} does not set allowPrivilegeEscalation: false`);
+      const runAsUser = context['runAsUser'] ?? podContext['runAsUser'];
+      const nonRoot = context['runAsNonRoot'] ?? podContext['runAsNonRoot'];
+      if (runAsUser === 0 || (nonRoot !== true && (typeof runAsUser !== 'number' || runAsUser === 0))) report('k8s-run-as-root', [...at, 'securityContext'], runAsUser === 0 ? `${label} runs as UID 0` : `${label} does not set runAsNonRoot: true`);
+      if (context['readOnlyRootFilesystem'] !== true) report('k8s-writable-root-filesystem', [...at, 'securityContext'], `${label} does not set readOnlyRootFilesystem: true`);
+      const capabilities = isRecord(context['capabilities']) ? context['capabilities'] : {};
+      const added = Array.isArray(capabilities['add']) ? capabilities['add'].map((cap) => String(cap).toUpperCase().replace(/^CAP_/, '')) : [];
+      const dangerous = added.filter((cap) => DANGEROUS_CAPABILITIES.includes(cap));
+      if (dangerous.length > 0) report('k8s-dangerous-capabilities', [...at, 'securityContext', 'capabilities', 'add'], `${label} adds ${dangerous.join(', ')}`);
+      const dropped = Array.isArray(capabilities['drop']) ? capabilities['drop'].map((cap) => String(cap).toUpperCase()) : [];
+      if (!dropped.includes('ALL')) report('k8s-capabilities-not-dropped', [...at, 'securityContext'], `${label} does not drop ALL capabilities`);
+      const resources = isRecord(container['resources']) ? container['resources'] : {};
+      const limits = isRecord(resources['limits']) ? resources['limits'] : {};
+      const requests = isRecord(resources['requests']) ? resources['requests'] : {};
+      const missingLimits = ['cpu', 'memory'].filter((resource) => limits[resource] === undefined);
+      if (missingLimits.length > 0) report('k8s-missing-limits', [...at, 'resources'], `${label} has no ${missingLimits.join(' or ')} limit`);
+      const missingRequests = ['cpu', 'memory'].filter((resource) => requests[resource] === undefined && limits[resource] === undefined);
+      if (missingRequests.length > 0) report('k8s-missing-requests', [...at, 'resources'], `${label} has no ${missingRequests.join(' or ')} request`);
+      const image = container['image'];
+      if (typeof image === 'string' && !imageIsPinned(image)) report('k8s-image-not-pinned', [...at, 'image'], `${label} uses ${image}`);
+      if (group === 'containers' && !runsToCompletion && (container['readinessProbe'] === undefined || container['livenessProbe'] === undefined)) {
+        const missing = ['readinessProbe', 'livenessProbe'].filter((probe) => container[probe] === undefined);
+        report('k8s-missing-probes', at, `${label} has no ${missing.join(' or ')}`);
+      }
+      const env = Array.isArray(container['env']) ? container['env'] : [];
+      env.forEach((variable, envIndex) => {
+        if (isRecord(variable) && typeof variable['name'] === 'string' && SECRET_NAME.test(variable['name']) && typeof variable['value'] === 'string' && variable['value'].trim() !== '') {
+          report('k8s-secret-in-env', [...at, 'env', envIndex, 'value'], `${label} sets ${variable['name']} to a literal value`);
         }
-        const env = Array.isArray(container['env']) ? container['env'] : [];
-        env.forEach((variable, envIndex) => {
-          if (isRecord(variable) && typeof variable['name'] === 'string' && SECRET_NAME.test(variable['name']) && typeof variable['value'] === 'string' && variable['value'].trim() !== '') {
-            report('k8s-secret-in-env', [...at, 'env', envIndex, 'value'], `${label} sets ${variable['name']} to a literal value`);
-          }
-        });
       });
-    }
+    });
   }
   return findings;
 }
