@@ -40112,7 +40112,7 @@ __webpack_unused_export__ = identity.isDocument;
 __webpack_unused_export__ = identity.isMap;
 exports.Ll = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
-__webpack_unused_export__ = identity.isScalar;
+exports.jn = identity.isScalar;
 __webpack_unused_export__ = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
 __webpack_unused_export__ = Scalar.Scalar;
@@ -55314,6 +55314,18 @@ class YamlSource {
         }
         return 1;
     }
+    /**
+     * The line of character `offset` of the string at path. A literal block (`run: |`) keeps its lines,
+     * so the line is counted inside it; any other scalar gives its own first line.
+     */
+    lineWithin(path, offset) {
+        const node = this.#document.getIn(path, true);
+        if ((0,dist/* isScalar */.jn)(node) && node.type === 'BLOCK_LITERAL' && node.range && typeof node.value === 'string') {
+            const linesBefore = node.value.slice(0, offset).split('\n').length - 1;
+            return this.#lines.linePos(node.range[0]).line + 1 + linesBefore;
+        }
+        return this.line(path);
+    }
 }
 class YamlSyntaxError extends Error {
     line;
@@ -56960,9 +56972,9 @@ function restoresCache(uses, inputs) {
     const enabled = optIn ? value(optIn) : undefined;
     return enabled !== undefined && enabled !== 'false' && enabled !== '';
 }
-function report(audit, id, where, detail, key = detail) {
+function report(audit, id, where, detail, key = detail, line = audit.source.line(where)) {
     const identity = `${where.filter((part) => typeof part === 'string').join('/')}|${key}`;
-    audit.findings.push(tableFinding('workflows', audit_RULES, id, { path: audit.path, line: audit.source.line(where) }, detail, identity));
+    audit.findings.push(tableFinding('workflows', audit_RULES, id, { path: audit.path, line }, detail, identity));
 }
 /** Trigger names from `on:` in any of its three shapes (string, list, map). */
 function triggersOf(on) {
@@ -57068,8 +57080,9 @@ const CODE_INPUTS = {
 function injection(audit, script, where) {
     for (const expression of expressionsIn(script)) {
         const untrusted = contextPaths(expression.source).filter(isUntrusted);
+        // The line of the expression itself: in a PR, annotations go on changed lines.
         for (const path of untrusted)
-            report(audit, 'template-injection', where, `\${{ ${expression.source} }} reads ${path}`, path);
+            report(audit, 'template-injection', where, `\${{ ${expression.source} }} reads ${path}`, path, audit.source.lineWithin(where, expression.offset));
     }
 }
 function insecureCommands(audit, env, where) {

@@ -1,4 +1,4 @@
-import { isNode, LineCounter, parseAllDocuments, parseDocument, type Document, type YAMLError } from 'yaml';
+import { isNode, isScalar, LineCounter, parseAllDocuments, parseDocument, type Document, type YAMLError } from 'yaml';
 
 export type YamlPath = ReadonlyArray<string | number>;
 
@@ -42,6 +42,19 @@ export class YamlSource {
       if (isNode(node) && node.range) return this.#lines.linePos(node.range[0]).line;
     }
     return 1;
+  }
+
+  /**
+   * The line of character `offset` of the string at path. A literal block (`run: |`) keeps its lines,
+   * so the line is counted inside it; any other scalar gives its own first line.
+   */
+  lineWithin(path: YamlPath, offset: number): number {
+    const node = this.#document.getIn(path, true);
+    if (isScalar(node) && node.type === 'BLOCK_LITERAL' && node.range && typeof node.value === 'string') {
+      const linesBefore = node.value.slice(0, offset).split('\n').length - 1;
+      return this.#lines.linePos(node.range[0]).line + 1 + linesBefore;
+    }
+    return this.line(path);
   }
 }
 

@@ -64,6 +64,13 @@ describe('template injection', () => {
   });
 });
 
+describe('where an injection is reported', () => {
+  test('on the line of the expression inside a literal block, so that a PR annotation lands on the changed line', () => {
+    const yaml = workflow('pull_request', ['      - run: |', '          echo start', '', '          echo "${{ github.event.pull_request.title }}"', '      - run: >', '          echo ${{ github.event.issue.body }}', ''].join('\n'));
+    expect(rules(yaml)).toEqual(['10 workflows/template-injection', '11 workflows/template-injection']);
+  });
+});
+
 describe('spoofable bot conditions', () => {
   test('in every spelling of the context', () => {
     const yaml = `on: pull_request_target\npermissions: {}\njobs:\n  job:\n    runs-on: ubuntu-latest\n    if: github['actor'] == 'dependabot[bot]'\n    steps:\n      - run: echo\n        if: github.ACTOR == 'mystery[bot]'\n      - run: echo\n        if: github.actor == 'notabot'\n`;

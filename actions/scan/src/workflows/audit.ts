@@ -84,9 +84,9 @@ interface Audit {
   findings: Finding[];
 }
 
-function report(audit: Audit, id: WorkflowRuleId, where: YamlPath, detail: string, key = detail): void {
+function report(audit: Audit, id: WorkflowRuleId, where: YamlPath, detail: string, key = detail, line = audit.source.line(where)): void {
   const identity = `${where.filter((part) => typeof part === 'string').join('/')}|${key}`;
-  audit.findings.push(tableFinding('workflows', RULES, id, { path: audit.path, line: audit.source.line(where) }, detail, identity));
+  audit.findings.push(tableFinding('workflows', RULES, id, { path: audit.path, line }, detail, identity));
 }
 
 /** Trigger names from `on:` in any of its three shapes (string, list, map). */
@@ -185,7 +185,8 @@ const CODE_INPUTS: Record<string, string[]> = {
 function injection(audit: Audit, script: string, where: YamlPath): void {
   for (const expression of expressionsIn(script)) {
     const untrusted = contextPaths(expression.source).filter(isUntrusted);
-    for (const path of untrusted) report(audit, 'template-injection', where, `\${{ ${expression.source} }} reads ${path}`, path);
+    // The line of the expression itself: in a PR, annotations go on changed lines.
+    for (const path of untrusted) report(audit, 'template-injection', where, `\${{ ${expression.source} }} reads ${path}`, path, audit.source.lineWithin(where, expression.offset));
   }
 }
 
