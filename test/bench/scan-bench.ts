@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { ripgrepPatterns } from '../../actions/scan/src/secrets/ripgrep-patterns.ts';
 import { SECRET_RULES } from '../../actions/scan/src/secrets/rules.ts';
+import { writeFiles } from '../harness/files.ts';
 import { ROOT } from '../harness/run-action.ts';
-import { FAMILIES, precision, recall, scoreReports, secretCorpus, type Corpus, type FamilyScore, type Report } from '../harness/secret-corpus.ts';
+import { FAMILIES, precision, recall, scoreReports, secretCorpus, type FamilyScore, type Report } from '../harness/secret-corpus.ts';
 
 /**
  * The secrets scanner against its peers, in one run:
@@ -155,13 +156,6 @@ export async function benchSecretsThroughput(): Promise<{ header: string[]; rows
   }
 }
 
-function writeCorpus(dir: string, corpus: Corpus): void {
-  for (const [path, text] of corpus.files) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-}
-
 const percent = (value: number): string => `${(value * 100).toFixed(0)}%`;
 
 export async function benchRecallPrecision(): Promise<{ header: string[]; rows: string[][]; note: string }> {
@@ -169,7 +163,7 @@ export async function benchRecallPrecision(): Promise<{ header: string[]; rows: 
   try {
     const corpus = secretCorpus(2026, 5);
     const dir = join(work, 'corpus');
-    writeCorpus(dir, corpus);
+    writeFiles(dir, corpus.files);
     const config = join(work, 'secretlintrc.json');
     writeFileSync(config, JSON.stringify({ rules: [{ id: '@secretlint/secretlint-rule-preset-recommend' }] }));
     const ours = scoreReports(corpus, runScanner(dir, work).reports);

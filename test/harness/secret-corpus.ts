@@ -94,8 +94,6 @@ interface Planted {
 }
 type Generator = (random: Random) => Planted;
 
-const assignment = (variable: string, value: string): Generator => () => ({ name: variable.toLowerCase(), variable, value });
-
 /** Real formats, from the providers' documentation. */
 const SECRETS: Record<Family, Record<string, Generator>> = {
   cloud: {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { base62, crc32 } from '../../actions/scan/src/secrets/checks.ts';
@@ -9,6 +9,7 @@ import { DEFAULT_TOKEN, GitHubDouble } from '../doubles/github/server.ts';
 import { ArtifactServiceDouble } from '../doubles/artifact-service.ts';
 import { OsvDouble } from '../doubles/osv.ts';
 import { startAzurite } from '../sandbox/servers.ts';
+import { writeFiles } from '../harness/files.ts';
 import { ActionHarness } from '../harness/run-action.ts';
 
 /**
@@ -36,13 +37,6 @@ function randomFrom(alphabet: string, length: number): string {
   return out;
 }
 
-function writeTree(root: string, files: Record<string, string | Buffer>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-}
-
 async function git(root: string, ...args: string[]): Promise<string> {
   const { stdout } = await run('git', args, { cwd: root, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' } });
   return stdout.trim();
@@ -51,14 +45,14 @@ async function git(root: string, ...args: string[]): Promise<string> {
 async function repo(files: Record<string, string | Buffer>): Promise<string> {
   const root = mkdtempSync(join(scratch, 'repo-'));
   await git(root, 'init', '-q', '-b', 'main');
-  writeTree(root, files);
+  writeFiles(root, files);
   await git(root, 'add', '-A');
   await git(root, 'commit', '-q', '-m', 'initial');
   return root;
 }
 
 async function commit(root: string, files: Record<string, string | Buffer>, remove: string[] = []): Promise<string> {
-  writeTree(root, files);
+  writeFiles(root, files);
   for (const path of remove) rmSync(join(root, path));
   await git(root, 'add', '-A');
   await git(root, 'commit', '-q', '-m', 'change');

@@ -1,7 +1,8 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { CacheServiceDouble } from '../doubles/cache-service.ts';
+import { writeFiles } from '../harness/files.ts';
 import { DEFAULT_TOKEN, GitHubDouble } from '../doubles/github/server.ts';
 import { ActionHarness, type StepResult } from '../harness/run-action.ts';
 import { startAzurite, type Azurite } from './servers.ts';
@@ -89,10 +90,7 @@ export class CacheStage {
   }
 
   static writeFiles(root: string, files: Record<string, string | Buffer>): void {
-    for (const [path, content] of Object.entries(files)) {
-      mkdirSync(dirname(join(root, path)), { recursive: true });
-      writeFileSync(join(root, path), content);
-    }
+    writeFiles(root, files);
   }
 
   async job(options: JobOptions): Promise<JobResult> {

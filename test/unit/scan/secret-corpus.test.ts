@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { SecretDetector } from '../../../actions/scan/src/secrets/detect.ts';
 import { ripgrepPattern } from '../../../actions/scan/src/secrets/ripgrep-patterns.ts';
 import { SECRET_RULES } from '../../../actions/scan/src/secrets/rules.ts';
 import { FAMILIES, scoreReports, secretCorpus, type Corpus, type Report } from '../../harness/secret-corpus.ts';
 import { seeded } from '../../sandbox/history.ts';
+import { writeFiles } from '../../harness/files.ts';
 
 function detectorReports(corpus: Corpus): Report[] {
   const detector = new SecretDetector();
@@ -74,10 +75,7 @@ describe('the patterns exported for ripgrep', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rg-patterns-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const corpus = secretCorpus(7, 2);
-  for (const [path, text] of corpus.files) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
+  writeFiles(dir, corpus.files);
 
   // ripgrep's PCRE2 is the oracle: it must find exactly what the JavaScript regex finds, where it finds it.
   test.each(SECRET_RULES.map((rule) => [rule.id, rule] as const))('%s: ripgrep matches what JavaScript matches', (_id, rule) => {
