@@ -29,9 +29,10 @@ export interface SecretRule {
  * How configuration and code assign a value: = := ::= ?= += .= => : , and a call or an XML element
  * (`setToken(`, `<apiToken>`). A key may be quoted, with JSON's escaped quotes too.
  */
-const OPERATOR = '(?:[?+.]?=|:{1,3}=|=>|:|,|>|\\()';
+const ASSIGNMENTS = ['[?+.]?=', ':{1,3}=', '=>', ':', '>', '\\('];
+const OPERATOR = `(?:${[...ASSIGNMENTS, ','].join('|')})`;
 /** Without the comma: in a list of quoted strings ("...token","...") the next item is not a value. */
-const KEYED_OPERATOR = '(?:[?+.]?=|:{1,3}=|=>|:|>|\\()';
+const KEYED_OPERATOR = `(?:${ASSIGNMENTS.join('|')})`;
 const KEY_END = '(?:\\\\?["\'])?\\s{0,5}';
 const VALUE_QUOTE = '\\\\?["\'`]';
 
