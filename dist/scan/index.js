@@ -57280,12 +57280,10 @@ async function scanCheckout(options) {
         }
         catch (error) {
             // A template (Helm) or a broken file: say which and where, scan the rest.
-            if (error instanceof YamlSyntaxError) {
-                const template = /\{\{[^}]*\}\}/.test(text);
-                skipped.push({ path, reason: template ? `a template (Helm or similar), not YAML until rendered: scan the rendered manifests (helm template) instead; line ${error.line}: ${error.message}` : `line ${error.line}: not valid YAML (${error.message})` });
-            }
-            else
+            if (!(error instanceof YamlSyntaxError))
                 throw error;
+            const template = /\{\{[^}]*\}\}/.test(text);
+            skipped.push({ path, reason: template ? `a template (Helm or similar), not YAML until rendered: scan the rendered manifests (helm template) instead; line ${error.line}: ${error.message}` : `line ${error.line}: not valid YAML (${error.message})` });
         }
         // A malformed lockfile stops the scan (LockfileError names the file and line): a vulnerability check that silently skipped it would pass.
         if (scanners.has('dependencies') && isLockfile(path))

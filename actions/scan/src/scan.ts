@@ -90,11 +90,9 @@ export async function scanCheckout(options: ScanOptions): Promise<ScanResult> {
       }
     } catch (error) {
       // A template (Helm) or a broken file: say which and where, scan the rest.
-      if (error instanceof YamlSyntaxError) {
-        const template = /\{\{[^}]*\}\}/.test(text);
-        skipped.push({ path, reason: template ? `a template (Helm or similar), not YAML until rendered: scan the rendered manifests (helm template) instead; line ${error.line}: ${error.message}` : `line ${error.line}: not valid YAML (${error.message})` });
-      }
-      else throw error;
+      if (!(error instanceof YamlSyntaxError)) throw error;
+      const template = /\{\{[^}]*\}\}/.test(text);
+      skipped.push({ path, reason: template ? `a template (Helm or similar), not YAML until rendered: scan the rendered manifests (helm template) instead; line ${error.line}: ${error.message}` : `line ${error.line}: not valid YAML (${error.message})` });
     }
     // A malformed lockfile stops the scan (LockfileError names the file and line): a vulnerability check that silently skipped it would pass.
     if (scanners.has('dependencies') && isLockfile(path)) packages.push(...parseLockfile(path, text));
