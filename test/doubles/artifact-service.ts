@@ -35,17 +35,26 @@ export interface StoredArtifact {
 export class ArtifactServiceDouble extends HttpDouble {
   readonly artifacts: StoredArtifact[] = [];
   readonly #store: BlobStore;
-  readonly #runBackendId = randomUUID();
-  readonly #jobBackendId = randomUUID();
+  /** Runtime token → the run and job backend ids its `scp` names. */
+  readonly #tokens = new Map<string, { run: string; job: string }>();
+  /** The token of environment() without a run key (a test's single job). */
   readonly #token: string;
+  readonly #byRun = new Map<string, string>();
   #messages: Messages | undefined;
 
   constructor(azurite: Azurite) {
     super((request) => this.#route(request));
     this.#store = new BlobStore(azurite, CONTAINER);
+    this.#token = this.#mint();
+  }
+
+  #mint(): string {
+    const ids = { run: randomUUID(), job: randomUUID() };
     const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
     // The runner's token is signed by GitHub; clients only decode it, so this one carries no signature.
-    this.#token = `${part({ alg: 'none', typ: 'JWT' })}.${part({ scp: `Actions.GenericRead:00000000 Actions.Results:${this.#runBackendId}:${this.#jobBackendId}` })}.`;
+    const token = `${part({ alg: 'none', typ: 'JWT' })}.${part({ scp: `Actions.GenericRead:00000000 Actions.Results:${ids.run}:${ids.job}` })}.`;
+    this.#tokens.set(token, ids);
+    return token;
   }
 
   override async start(): Promise<this> {
@@ -54,9 +63,18 @@ export class ArtifactServiceDouble extends HttpDouble {
     return super.start();
   }
 
-  /** The environment a job step needs to reach this service the way a hosted runner's would. */
-  environment(): Record<string, string> {
-    return { ACTIONS_RESULTS_URL: `${this.url}/`, ACTIONS_RUNTIME_TOKEN: this.#token, GITHUB_SERVER_URL: 'https://github.com' };
+  /**
+   * The environment a job step needs to reach this service the way a hosted runner's would. With a
+   * `run` key (the runner double's run and job), each key gets its own run backend id, so artifact
+   * names are unique per run as on GitHub.
+   */
+  environment(run?: string): Record<string, string> {
+    let token = this.#token;
+    if (run !== undefined) {
+      token = this.#byRun.get(run) ?? this.#mint();
+      this.#byRun.set(run, token);
+    }
+    return { ACTIONS_RESULTS_URL: `${this.url}/`, ACTIONS_RUNTIME_TOKEN: token, GITHUB_SERVER_URL: 'https://github.com' };
   }
 
   /** The bytes of a finalized artifact (a zip, as the client writes it). */
@@ -70,9 +88,10 @@ export class ArtifactServiceDouble extends HttpDouble {
     const messages = this.#messages as Messages;
     const call = twirpCall(request, SERVICE, this.violations);
     if (!('method' in call)) return call;
-    if (call.token !== this.#token) return twirpError(401, 'unauthenticated', 'the runtime token is missing or unknown');
+    const grant = call.token === undefined ? undefined : this.#tokens.get(call.token);
+    if (!grant) return twirpError(401, 'unauthenticated', 'the runtime token is missing or unknown');
     const { method } = call;
-    const ownRun = (message: Record<string, unknown>) => message['workflowRunBackendId'] === this.#runBackendId && message['workflowJobRunBackendId'] === this.#jobBackendId;
+    const ownRun = (message: Record<string, unknown>) => message['workflowRunBackendId'] === grant.run && message['workflowJobRunBackendId'] === grant.job;
 
     switch (method) {
       case 'CreateArtifact': {
@@ -80,8 +99,8 @@ export class ArtifactServiceDouble extends HttpDouble {
         if (!message) return twirpError(400, 'malformed', 'body does not match CreateArtifactRequest');
         if (!ownRun(message)) return twirpError(403, 'permission_denied', 'the token does not cover this workflow run');
         const name = message['name'] as string;
-        if (this.artifacts.some((artifact) => artifact.name === name)) return twirpError(409, 'already_exists', `an artifact with this name already exists on the workflow run`);
-        const artifact: StoredArtifact = { id: this.artifacts.length + 1, name, runBackendId: this.#runBackendId, blob: `${this.#runBackendId}/${randomUUID()}.zip`, size: 0, finalized: false };
+        if (this.artifacts.some((artifact) => artifact.name === name && artifact.runBackendId === grant.run)) return twirpError(409, 'already_exists', `an artifact with this name already exists on the workflow run`);
+        const artifact: StoredArtifact = { id: this.artifacts.length + 1, name, runBackendId: grant.run, blob: `${grant.run}/${randomUUID()}.zip`, size: 0, finalized: false };
         this.artifacts.push(artifact);
         return messageReply(messages.CreateArtifactResponse, { ok: true, signedUploadUrl: this.#store.sign(artifact.blob, 'cw') });
       }
@@ -89,7 +108,7 @@ export class ArtifactServiceDouble extends HttpDouble {
         const message = readMessage(messages.FinalizeArtifactRequest, request, method, this.violations);
         if (!message) return twirpError(400, 'malformed', 'body does not match FinalizeArtifactRequest');
         if (!ownRun(message)) return twirpError(403, 'permission_denied', 'the token does not cover this workflow run');
-        const artifact = this.artifacts.find((candidate) => candidate.name === message['name'] && !candidate.finalized);
+        const artifact = this.artifacts.find((candidate) => candidate.name === message['name'] && candidate.runBackendId === grant.run && !candidate.finalized);
         if (!artifact) return twirpError(404, 'not_found', 'no artifact was created with this name');
         const stored = await this.#store.read(artifact.blob).catch(() => undefined);
         const hash = (message['hash'] as { value?: string } | undefined)?.value;
