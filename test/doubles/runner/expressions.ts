@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { data, Evaluator, Lexer, Parser } from '@actions/expressions';
@@ -260,4 +260,13 @@ export function literal(token: TemplateToken | undefined): string | undefined {
   if (isString(token)) return token.value;
   if (isNumber(token) || isBoolean(token)) return String(token.value);
   return undefined;
+}
+
+const workflowSchema = JSON.parse(readFileSync(join(import.meta.dirname, '../../../node_modules/@actions/workflow-parser/dist/workflow-v1.0.min.json'), 'utf8')) as { definitions: Record<string, { context?: string[] }> };
+
+/** The contexts GitHub's workflow schema allows for a definition (job-if, step-if...), for tokens the parser made itself. */
+export function schemaContext(definition: string): readonly string[] {
+  const context = workflowSchema.definitions[definition]?.context;
+  if (!context) throw new Error(`the workflow schema has no context list for ${definition}`);
+  return context;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Permissions } from '../github/server.ts';
 import type { Value } from './expressions.ts';
 
@@ -16,7 +16,7 @@ interface SchemaDefinition {
   mapping?: { properties?: Record<string, { type: string }> };
 }
 
-const schemaFile = createRequire(import.meta.url).resolve('@actions/workflow-parser/workflow-v1.0.min.json');
+const schemaFile = join(import.meta.dirname, '../../../node_modules/@actions/workflow-parser/dist/workflow-v1.0.min.json');
 const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as { definitions: Record<string, SchemaDefinition> };
 const properties = schema.definitions['permissions-mapping']?.mapping?.properties ?? {};
 

@@ -62,6 +62,10 @@ export class WorkflowLoader {
     for (const repository of repositories) this.#repositories.set(repository.name.toLowerCase(), repository);
   }
 
+  all(): Repository[] {
+    return [...this.#repositories.values()];
+  }
+
   repository(name: string): Repository | undefined {
     return this.#repositories.get(name.toLowerCase());
   }
@@ -78,6 +82,11 @@ export class WorkflowLoader {
     const repository = this.repository(`${owner}/${name}`);
     if (!repository) throw new Error(`${uses}: the runner double knows no repository ${owner}/${name}`);
     return { repository, path: rest.join('/'), version: uses.slice(at + 1) };
+  }
+
+  /** A workflow load() has already read (tree() reads every one a run calls). */
+  loaded(repository: Repository, path: string, version = repository.ref): LoadedWorkflow | undefined {
+    return this.#cache.get(`${repository.name}/${path}@${version}`);
   }
 
   async load(repository: Repository, path: string, version = repository.ref): Promise<LoadedWorkflow> {

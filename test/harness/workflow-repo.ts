@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GitHubDouble } from '../doubles/github/server.ts';
+import { RunnerDouble, type RunnerOptions } from '../doubles/runner/runner.ts';
+import { writeFiles } from './files.ts';
+
+/**
+ * A repository for workflow tests: its files in a temporary folder, the GitHub double serving it,
+ * and the runner double running its workflows. stop() returns what the GitHub double refused.
+ */
+export class WorkflowRepo {
+  readonly dir: string;
+  readonly github: GitHubDouble;
+  readonly runner: RunnerDouble;
+
+  private constructor(dir: string, github: GitHubDouble, runner: RunnerDouble) {
+    this.dir = dir;
+    this.github = github;
+    this.runner = runner;
+  }
+
+  static async create(files: Record<string, string>, options: Partial<Omit<RunnerOptions, 'github' | 'repository'>> & { owner?: string; repo?: string } = {}): Promise<WorkflowRepo> {
+    const dir = mkdtempSync(join(tmpdir(), 'workflow-repo-'));
+    writeFiles(dir, files);
+    const { owner, repo, ...runnerOptions } = options;
+    const github = await new GitHubDouble({ ...(owner ? { owner } : {}), ...(repo ? { repo } : {}) }).start();
+    const runner = await RunnerDouble.start({ github, repository: dir, ...runnerOptions });
+    return new WorkflowRepo(dir, github, runner);
+  }
+
+  async stop(): Promise<string[]> {
+    await this.runner.stop();
+    await this.github.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+    return [...this.github.violations, ...this.github.rejected];
+  }
+}
