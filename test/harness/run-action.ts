@@ -256,8 +256,11 @@ export async function runStepProcess(program: string, args: string[], env: Recor
     options.onOutput?.(chunk.toString('utf8'));
   });
   const signals: string[] = [];
+  let closed = false;
   const signalGroup = (signal: NodeJS.Signals, group: boolean) => {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    // The process itself gets SIGINT and SIGTERM while it runs; the final kill goes to its whole
+    // process group even when the process is gone (what it started may still hold its output).
+    if (child.pid === undefined || closed || (!group && (child.exitCode !== null || child.signalCode !== null))) return;
     signals.push(signal);
     try {
       process.kill(group ? -child.pid : child.pid, signal);
@@ -269,7 +272,10 @@ export async function runStepProcess(program: string, args: string[], env: Recor
   let cancelled = false;
   const exited = new Promise<number>((resolveExit) => {
     child.on('error', () => resolveExit(127));
-    child.on('close', (code, signal) => resolveExit(code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 2) : 1)));
+    child.on('close', (code, signal) => {
+      closed = true;
+      resolveExit(code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 2) : 1));
+    });
   });
   if (options.timeoutMs !== undefined) timers.push(setTimeout(() => signalGroup('SIGKILL', true), options.timeoutMs));
   void options.cancelled?.then(() => {

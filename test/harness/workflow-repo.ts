@@ -36,3 +36,28 @@ export class WorkflowRepo {
     return [...this.github.violations, ...this.github.rejected];
   }
 }
+
+/** A job's YAML with one `run:` step per script, for the conformance tests' small workflows. */
+export function runJob(scripts: string[], extra = ''): string {
+  return `    runs-on: ubuntu-latest\n${extra}    steps:\n${scripts.map((script) => `      - run: ${script}\n`).join('')}`;
+}
+
+/**
+ * Runs one workflow file once in a fresh repository and hands back the transcript and what the
+ * GitHub double refused (its violations and 422s), after stopping everything.
+ */
+export async function runOnce(
+  workflow: string,
+  options: Parameters<typeof WorkflowRepo.create>[1] & { files?: Record<string, string>; trigger?: import('../doubles/runner/runner.ts').TriggerOptions; during?: (repo: WorkflowRepo, run: import('../doubles/runner/run.ts').WorkflowRun) => Promise<void> } = {},
+): Promise<{ transcript: import('../doubles/runner/transcript.ts').Transcript; refused: string[]; repo: WorkflowRepo }> {
+  const { files = {}, trigger, during, ...rest } = options;
+  const repo = await WorkflowRepo.create({ '.github/workflows/test.yml': workflow, ...files }, rest);
+  try {
+    const run = await repo.runner.trigger('.github/workflows/test.yml', trigger);
+    if (during) await during(repo, run);
+    const transcript = await run.done;
+    return { transcript, refused: [...repo.github.violations, ...repo.github.rejected], repo };
+  } finally {
+    await repo.stop();
+  }
+}

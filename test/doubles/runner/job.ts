@@ -185,6 +185,7 @@ export class JobExecution {
     const failed = this.#status === 'failure';
     const conclusion: Result = cancelled ? 'cancelled' : failed ? 'failure' : 'success';
     const continueOnError = truthy(await this.#evaluate(entry(this.#raw, 'continue-on-error'), false).catch(() => false));
+    if (conclusion === 'cancelled' && this.#cancelReason && this.#cancelReason !== 'the run was cancelled') this.record.reason ??= this.#cancelReason;
     this.record.conclusion = conclusion;
     this.record.result = conclusion === 'failure' && continueOnError ? 'success' : conclusion;
     this.record.durationMs = services.now() - this.record.startedAt;

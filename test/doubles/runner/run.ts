@@ -48,6 +48,8 @@ export class WorkflowRun {
   readonly done: Promise<Transcript>;
   readonly #environment: RunEnvironment;
   readonly #top: LoadedWorkflow;
+  /** Why the workflow file itself could not be loaded (the run fails at start-up). */
+  readonly #loadErrors: string[];
   readonly #trigger: Trigger;
   readonly #started = performance.now();
   readonly #events: TranscriptEvent[] = [];
@@ -58,13 +60,19 @@ export class WorkflowRun {
   readonly #cancelled: Promise<void>;
   #github: Record<string, Value> = {};
 
-  constructor(environment: RunEnvironment, top: LoadedWorkflow, trigger: Trigger) {
+  constructor(environment: RunEnvironment, top: LoadedWorkflow | { path: string; errors: string[] }, trigger: Trigger) {
     this.#environment = environment;
-    this.#top = top;
+    if ('errors' in top) {
+      this.#loadErrors = top.errors;
+      this.#top = { path: top.path, name: top.path, ref: top.path, jobs: [] } as unknown as LoadedWorkflow;
+    } else {
+      this.#loadErrors = [];
+      this.#top = top;
+    }
     this.#trigger = trigger;
     this.#cancelled = new Promise((resolve) => (this.#cancelResolve = resolve));
     const github = environment.services.github;
-    this.record = github.runs.create({ name: top.name, path: top.path, event: trigger.event, headSha: trigger.sha, headBranch: trigger.ref.replace(/^refs\/(heads|tags)\//, ''), actor: trigger.actor });
+    this.record = github.runs.create({ name: this.#top.name, path: this.#top.path, event: trigger.event, headSha: trigger.sha, headBranch: trigger.ref.replace(/^refs\/(heads|tags)\//, ''), actor: trigger.actor });
     this.record.onCancel = () => this.cancel();
     for (const value of Object.values(environment.secrets)) this.#addMask(value);
     this.#event({ event: 'run-queued' });
@@ -154,6 +162,7 @@ export class WorkflowRun {
     const errors: string[] = [];
     let conclusion: RunConclusion;
     try {
+      if (this.#loadErrors.length > 0) throw new WorkflowLoadError(this.#loadErrors);
       await this.#environment.loader.tree(this.#top);
       this.#checkPermissions(this.#top, this.#workflowGrant(this.#top, this.#environment.defaultPermissions), [this.#top.ref], errors, true);
       if (errors.length > 0) throw new WorkflowLoadError(errors.splice(0));

@@ -11,7 +11,7 @@ import { isHostedLabel, type RunnerMachine } from './job.ts';
 import { defaultPermissions } from './permissions.ts';
 import { WorkflowRun, type Trigger } from './run.ts';
 import type { Transcript } from './transcript.ts';
-import { WorkflowLoader, type Repository } from './workflows.ts';
+import { WorkflowLoader, WorkflowLoadError, type Repository } from './workflows.ts';
 
 /**
  * The runner double: a local stand-in for GitHub Actions' orchestration, as the GitHub double is one
@@ -113,7 +113,7 @@ export class RunnerDouble {
 
   /** Starts a run of one of the repository's workflows (as a push or a dispatch would) and returns at once. */
   async trigger(path: string, options: TriggerOptions = {}): Promise<WorkflowRun> {
-    const top = await this.loader.load(this.repository, path).catch((error: Error & { errors?: string[] }) => error);
+    const top = await this.loader.load(this.repository, path).catch((error: Error) => ({ path, errors: error instanceof WorkflowLoadError ? error.errors : [error.message] }));
     const trigger: Trigger = {
       event: options.event ?? 'push',
       ref: options.ref ?? this.repository.ref,
@@ -122,7 +122,6 @@ export class RunnerDouble {
       payload: options.payload ?? {},
       inputs: options.inputs ?? {},
     };
-    if (top instanceof Error) throw top;
     const repositoryEnv = JSON.stringify(Object.fromEntries(this.loader.all().map((repository) => [repository.name.toLowerCase(), { dir: repository.dir, sha: repository.sha, ref: repository.ref }])));
     const run = new WorkflowRun(
       {
