@@ -48,11 +48,19 @@ export function runJob(scripts: string[], extra = ''): string {
  */
 export async function runOnce(
   workflow: string,
-  options: Parameters<typeof WorkflowRepo.create>[1] & { files?: Record<string, string>; trigger?: import('../doubles/runner/runner.ts').TriggerOptions; during?: (repo: WorkflowRepo, run: import('../doubles/runner/run.ts').WorkflowRun) => Promise<void> } = {},
+  options: Parameters<typeof WorkflowRepo.create>[1] & {
+    files?: Record<string, string>;
+    trigger?: import('../doubles/runner/runner.ts').TriggerOptions;
+    /** Before the run starts (environments, users). */
+    setup?: (repo: WorkflowRepo) => void;
+    /** While it runs (approvals, cancellation). */
+    during?: (repo: WorkflowRepo, run: import('../doubles/runner/run.ts').WorkflowRun) => Promise<void>;
+  } = {},
 ): Promise<{ transcript: import('../doubles/runner/transcript.ts').Transcript; refused: string[]; repo: WorkflowRepo }> {
-  const { files = {}, trigger, during, ...rest } = options;
+  const { files = {}, trigger, setup, during, ...rest } = options;
   const repo = await WorkflowRepo.create({ '.github/workflows/test.yml': workflow, ...files }, rest);
   try {
+    setup?.(repo);
     const run = await repo.runner.trigger('.github/workflows/test.yml', trigger);
     if (during) await during(repo, run);
     const transcript = await run.done;

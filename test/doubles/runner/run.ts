@@ -371,8 +371,9 @@ export class WorkflowRun {
               failedFast = true;
               for (const execution of executions) execution.cancel('cancelled by fail-fast: another job of the matrix failed');
             }
-            // Matrix outputs: the last job to finish sets a name.
-            Object.assign(outputs, outcome.outputs);
+            // Matrix outputs: the last job to finish sets a name; of a called workflow's legs, the
+            // last successful one (RWH).
+            if (job.model.type !== 'reusableWorkflowJob' || outcome.result === 'success') Object.assign(outputs, outcome.outputs);
             return outcome;
           } finally {
             active -= 1;
