@@ -687,7 +687,7 @@ export class JobExecution {
           })
         : undefined;
       const timerElapsed = new Promise<void>((resolve) => setTimeout(resolve, waitMinutes * services.minuteMs).unref());
-      const thirtyDays = new Promise<'timed-out'>((resolve) => setTimeout(() => resolve('timed-out'), 30 * 24 * 60 * services.minuteMs).unref());
+      const thirtyDays = new Promise<'timed-out'>((resolve) => laterThan(30 * 24 * 60 * services.minuteMs, () => resolve('timed-out')));
       const outcome = await Promise.race([
         Promise.all([decision, timerElapsed]).then(([review]) => review ?? ('elapsed' as const)),
         thirtyDays,
@@ -724,6 +724,12 @@ export class JobExecution {
     for (const value of Object.values(this.#secrets)) this.#services.addMask(value);
     return { name, urlToken, deployment };
   }
+}
+
+/** setTimeout for delays beyond its 32-bit limit (30 days at GitHub's minute), unref'd. */
+function laterThan(ms: number, then: () => void): void {
+  const step = Math.min(ms, 2 ** 31 - 1);
+  setTimeout(() => (ms > step ? laterThan(ms - step, then) : then()), step).unref();
 }
 
 function entriesOf(token: TemplateToken | undefined): Array<[string, TemplateToken]> {
