@@ -30,10 +30,11 @@ export class WorkflowRepo {
   }
 
   async stop(): Promise<string[]> {
+    const oidc = this.runner.oidc.violations;
     await this.runner.stop();
     await this.github.stop();
     rmSync(this.dir, { recursive: true, force: true });
-    return [...this.github.violations, ...this.github.rejected];
+    return [...this.github.violations, ...this.github.rejected, ...oidc];
   }
 }
 
@@ -64,7 +65,7 @@ export async function runOnce(
     const run = await repo.runner.trigger('.github/workflows/test.yml', trigger);
     if (during) await during(repo, run);
     const transcript = await run.done;
-    return { transcript, refused: [...repo.github.violations, ...repo.github.rejected], repo };
+    return { transcript, refused: [...repo.github.violations, ...repo.github.rejected, ...repo.runner.oidc.violations], repo };
   } finally {
     await repo.stop();
   }

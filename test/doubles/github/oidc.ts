@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { HttpDouble, type RecordedRequest, type Reply } from '../http-double.ts';
 
 /**
@@ -65,14 +65,14 @@ export class OidcDouble extends HttpDouble {
       };
     }
     if (request.method === 'GET' && request.path === '/.well-known/jwks') {
-      const jwk = createPublicKey(this.publicKey).export({ format: 'jwk' });
+      const jwk = this.publicKey.export({ format: 'jwk' });
       return { status: 200, body: { keys: [{ ...jwk, kid: this.kid, alg: 'RS256', use: 'sig' }] } };
     }
     if (request.method !== 'GET' || request.path !== '/_apis/idtoken') {
       this.violations.push(`OIDC double: no ${request.method} ${request.path}`);
       return { status: 404, body: { message: 'Not Found' } };
     }
-    const bearer = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1];
+    const bearer = /^bearer (.+)$/i.exec(String(request.headers.authorization ?? ''))?.[1];
     const claims = bearer ? this.#grants.get(bearer) : undefined;
     if (!claims) return { status: 401, body: { message: 'the request token is missing, unknown or expired' } };
     const now = Math.floor(Date.now() / 1000);

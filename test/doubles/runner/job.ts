@@ -342,6 +342,7 @@ export class JobExecution {
       RUNNER_NAME: machine.name,
       RUNNER_ENVIRONMENT: runnerContext.environment,
       RUNNER_TOOL_CACHE: runnerContext.tool_cache,
+      ...oidcEnv,
     });
 
     const stepScope = (): Scope => ({
