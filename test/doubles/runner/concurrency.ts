@@ -32,7 +32,7 @@ interface Group {
   pending: Entry[];
 }
 
-export type Admission = { admitted: true; release: () => void } | { admitted: false; reason: string };
+export type Admission = { admitted: true; release: () => void } | { admitted: false; reason: string; invalid?: true };
 
 export class ConcurrencyGroups {
   readonly #groups = new Map<string, Group>();
@@ -49,7 +49,7 @@ export class ConcurrencyGroups {
    */
   acquire(setting: ConcurrencySetting, holder: GroupHolder, abort: Promise<unknown>, onWait: () => void): Promise<Admission> {
     if (setting.queue === 'max' && setting.cancelInProgress) {
-      return Promise.resolve({ admitted: false, reason: `concurrency group ${setting.group}: queue: max cannot be combined with cancel-in-progress: true` });
+      return Promise.resolve({ admitted: false, invalid: true, reason: `concurrency group ${setting.group}: queue: max cannot be combined with cancel-in-progress: true` });
     }
     let group = this.#groups.get(setting.group);
     if (!group) {

@@ -364,6 +364,20 @@ export class JobExecution {
     });
 
     const rawStepList = rawSteps(this.#raw);
+    // "Set up job": the runner fetches every action a step names (except ./ ones, read when their
+    // step runs) before the first step; one it cannot get fails the job there.
+    for (const raw of rawStepList) {
+      const uses = literal(entry(raw, 'uses'));
+      if (!uses || uses.startsWith('./')) continue;
+      try {
+        resolveAction(uses, ctx.workflow.repository, workspace, services.repositories);
+      } catch (error) {
+        this.#fail(`Set up job: ${(error as Error).message}`);
+        clearTimeout(jobTimer);
+        services.github.tokens.delete(token);
+        return;
+      }
+    }
     try {
       for (const [index, model] of this.#model.steps.entries()) {
         const raw = rawStepList[index] as MappingToken;
@@ -514,7 +528,7 @@ export class JobExecution {
     try {
       runs = await holds(job.scope());
     } catch (error) {
-      return this.#failedStep(name, id, kind, uses, started, (error as Error).message);
+      return this.#failedStep(name, id, kind, uses, started, (error as Error).message, await this.#tolerates(model, job.scope));
     }
     if (!runs) {
       const record = this.#skippedStep(name, kind, uses, started, id);
@@ -569,7 +583,7 @@ export class JobExecution {
       }
       timedOut = timerFired;
     } catch (error) {
-      return this.#failedStep(name, id, kind, uses, started, (error as Error).message);
+      return this.#failedStep(name, id, kind, uses, started, (error as Error).message, await this.#tolerates(model, job.scope));
     }
     for (const value of result.masks) services.addMask(value);
     job.onResult(result);
@@ -577,8 +591,7 @@ export class JobExecution {
     if (timedOut) result.errors.push({ message: `The action '${name}' has timed out after ${asString(await evaluateToken(timeoutMinutes, scope))} minutes.`, properties: {} });
     else if (outcome === 'failure' && result.errors.length === 0 && !uses) result.errors.push({ message: `Process completed with exit code ${result.exitCode}.`, properties: {} });
     if (result.cancelled && !timedOut) outcome = 'cancelled';
-    const continueOnError = model['continue-on-error'];
-    const tolerated = outcome === 'failure' && (typeof continueOnError === 'boolean' ? continueOnError : continueOnError ? truthy(await evaluateToken(continueOnError, job.scope()).catch(() => false)) : false);
+    const tolerated = outcome === 'failure' && (await this.#tolerates(model, job.scope));
     const conclusion: Result = tolerated ? 'success' : outcome;
     if (conclusion === 'failure') this.#status = 'failure';
     const record = this.#stepRecord(name, id, kind, uses, result, outcome, conclusion, started, timedOut);
@@ -587,9 +600,16 @@ export class JobExecution {
     return record;
   }
 
-  #failedStep(name: string, id: string | undefined, kind: StepRecord['kind'], uses: string | undefined, started: number, message: string): StepRecord {
-    this.#status = 'failure';
-    const record: StepRecord = { ...this.#skippedStep(name, kind, uses, started, id), outcome: 'failure', conclusion: 'failure', errors: [this.#services.mask(message)] };
+  /** The step's continue-on-error (a boolean or an expression). */
+  async #tolerates(model: StepModel, scope: () => Scope): Promise<boolean> {
+    const value = model['continue-on-error'];
+    if (typeof value === 'boolean') return value;
+    return value ? truthy(await evaluateToken(value, scope()).catch(() => false)) : false;
+  }
+
+  #failedStep(name: string, id: string | undefined, kind: StepRecord['kind'], uses: string | undefined, started: number, message: string, tolerated = false): StepRecord {
+    if (!tolerated) this.#status = 'failure';
+    const record: StepRecord = { ...this.#skippedStep(name, kind, uses, started, id), outcome: 'failure', conclusion: tolerated ? 'success' : 'failure', errors: [this.#services.mask(message)] };
     this.record.steps.push(record);
     this.#services.event({ event: 'step-completed', job: this.record.path, step: name, detail: 'failure' });
     return record;

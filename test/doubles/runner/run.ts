@@ -1,6 +1,6 @@
 import type { ReusableWorkflowJob, WorkflowJob } from '@actions/workflow-parser/model/workflow-template';
 import type { WorkflowRun as RunRecord } from '../github/actions-runs.ts';
-import type { ConcurrencyGroups, ConcurrencySetting } from './concurrency.ts';
+import type { Admission, ConcurrencyGroups, ConcurrencySetting } from './concurrency.ts';
 import { asString, entry, entries, evaluateToken, literal, schemaContext, truthy, type Scope, type Value } from './expressions.ts';
 import { JobExecution, type CallContext, type JobModel, type JobServices, type NeedsEntry } from './job.ts';
 import { expandMatrix, matrixJobName } from './matrix.ts';
@@ -185,10 +185,12 @@ export class WorkflowRun {
     };
     const admission = await this.#concurrency(entry(this.#top.root, 'concurrency'), { github: this.#github, inputs, vars: this.#environment.services.vars }, `run ${this.record.id}`);
     if (admission && !admission.admitted) {
+      // An invalid setting fails the run at start-up; otherwise the group cancelled it.
+      const ending = admission.invalid ? 'startup_failure' : 'cancelled';
       errors.push(admission.reason);
-      github.runs.update(this.record, 'completed', 'cancelled');
-      this.#event({ event: 'run-completed', detail: 'cancelled' });
-      return this.#transcript('cancelled', errors);
+      github.runs.update(this.record, 'completed', ending);
+      this.#event({ event: 'run-completed', detail: ending });
+      return this.#transcript(ending, errors);
     }
     github.runs.update(this.record, 'in_progress');
     this.#event({ event: 'run-started' });
@@ -258,7 +260,7 @@ export class WorkflowRun {
     }
   }
 
-  async #concurrency(token: TemplateToken | undefined, contexts: Record<string, unknown>, label: string, cancel: (reason: string) => void = () => this.cancel()): Promise<{ admitted: true; release: () => void } | { admitted: false; reason: string } | undefined> {
+  async #concurrency(token: TemplateToken | undefined, contexts: Record<string, unknown>, label: string, cancel: (reason: string) => void = () => this.cancel()): Promise<Admission | undefined> {
     if (!token) return undefined;
     const value = await evaluateToken(token, { contexts });
     const setting: ConcurrencySetting =
