@@ -18,7 +18,11 @@ const repository = input('repository');
 const repositories = JSON.parse(process.env['RUNNER_DOUBLE_REPOSITORIES'] ?? '{}') as Record<string, { dir: string; sha: string; ref: string }>;
 const source = repositories[repository.toLowerCase()];
 if (!source) fail(`The repository ${repository} is not known to the runner double`);
-const { dir, sha, ref } = source as { dir: string; sha: string; ref: string };
+// The run's own repository is at the run's commit (GITHUB_SHA on GITHUB_REF); others at the double's.
+const own = repository.toLowerCase() === (process.env['GITHUB_REPOSITORY'] ?? '').toLowerCase();
+const { dir } = source as { dir: string };
+const sha = own ? (process.env['GITHUB_SHA'] as string) : (source as { sha: string }).sha;
+const ref = own ? (process.env['GITHUB_REF'] as string) : (source as { ref: string }).ref;
 const wanted = input('ref');
 if (wanted && wanted !== sha && wanted !== ref && `refs/heads/${wanted}` !== ref && `refs/tags/${wanted}` !== ref) {
   fail(`The runner double has ${repository} at ${ref} (${sha}) only, not at ${wanted}`);
