@@ -67,6 +67,11 @@ export interface JobServices {
   minuteMs: number;
   delays: { termMs: number; killMs: number };
   workRoot: string;
+  /**
+   * A test's cut: a reason to stop a job before a step (the step that would run this very suite,
+   * in ci.yml); the job ends there as if its remaining steps had passed, post steps still run.
+   */
+  stopAt?: (job: string, step: { run?: string; uses?: string }) => string | undefined;
 }
 
 export interface NeedsEntry {
@@ -379,9 +384,16 @@ export class JobExecution {
       }
     }
     try {
+      let cut: string | undefined;
       for (const [index, model] of this.#model.steps.entries()) {
         const raw = rawStepList[index] as MappingToken;
         const name = await this.#stepName(model, raw, stepScope);
+        const run = entry(raw, 'run') as (TemplateToken & { source?: string }) | undefined;
+        cut ??= services.stopAt?.(this.record.path, { ...(run ? { run: literal(run) ?? run.source ?? '' } : {}), ...(literal(entry(raw, 'uses')) ? { uses: literal(entry(raw, 'uses')) as string } : {}) });
+        if (cut) {
+          this.record.steps.push({ ...this.#skippedStep(name, run ? 'run' : 'action', literal(entry(raw, 'uses')), services.now(), model.id.startsWith('__') ? undefined : model.id), notices: [`not run: ${cut}`] });
+          continue;
+        }
         const record = await this.#step(model, raw, name, {
           scope: stepScope,
           env: (stepEnv) => ({ ...baseEnv(), ...workflowEnv, ...jobEnv, ...fileEnv, ...stepEnv }),

@@ -48,6 +48,8 @@ export interface RunnerOptions {
   killDelays?: { termMs: number; killMs: number };
   /** Other repositories the double knows (owner/name → folder), for cross-repository calls. */
   otherRepositories?: Repository[];
+  /** A test's cut (see JobServices.stopAt): stop a job before a step that must not run here. */
+  stopAt?: (job: string, step: { run?: string; uses?: string }) => string | undefined;
 }
 
 export interface TriggerOptions {
@@ -136,6 +138,7 @@ export class RunnerDouble {
           minuteMs: this.options.minuteMs ?? 60_000,
           delays: this.options.killDelays ?? KILL_DELAYS,
           workRoot: this.#root,
+          ...(this.options.stopAt ? { stopAt: this.options.stopAt } : {}),
         },
         loader: this.loader,
         groups: this.groups,
