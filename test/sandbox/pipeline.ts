@@ -7,7 +7,10 @@ import type { WorkflowRun } from '../doubles/runner/run.ts';
 import { RunnerDouble, type RunnerOptions, type TriggerOptions } from '../doubles/runner/runner.ts';
 import { writeFiles } from '../harness/files.ts';
 import { ROOT } from '../harness/run-action.ts';
-import { startAzurite, type Azurite } from './servers.ts';
+import { stringify } from 'yaml';
+import { selfRepository } from '../doubles/runner/runner.ts';
+import type { Transcript } from '../doubles/runner/transcript.ts';
+import { startAzurite, startPrometheus, type Azurite, type Prometheus } from './servers.ts';
 import { Site, type SiteOptions } from './site.ts';
 
 /**
@@ -40,6 +43,8 @@ export interface PipelineOptions {
   /** Required reviewers of production (none: no protection rules). */
   reviewers?: string[];
   runner?: Partial<Omit<RunnerOptions, 'github' | 'repository' | 'runners' | 'artifacts'>>;
+  /** A real Prometheus scraping every site's two colors each second (job = the environment's name). */
+  prometheus?: boolean;
 }
 
 export class PipelineSandbox {
@@ -49,9 +54,11 @@ export class PipelineSandbox {
   readonly artifacts: ArtifactServiceDouble;
   readonly sites: Record<string, Site>;
   readonly runner: RunnerDouble;
+  readonly prometheus: Prometheus | undefined;
   #pushes = 0;
 
-  private constructor(dir: string, github: GitHubDouble, azurite: Azurite, artifacts: ArtifactServiceDouble, sites: Record<string, Site>, runner: RunnerDouble) {
+  private constructor(dir: string, github: GitHubDouble, azurite: Azurite, artifacts: ArtifactServiceDouble, sites: Record<string, Site>, runner: RunnerDouble, prometheus: Prometheus | undefined) {
+    this.prometheus = prometheus;
     this.dir = dir;
     this.github = github;
     this.azurite = azurite;
@@ -82,7 +89,38 @@ export class PipelineSandbox {
       secrets: options.secrets ?? {},
       ...options.runner,
     });
-    return new PipelineSandbox(dir, github, azurite, artifacts, sites, runner);
+    const prometheus = options.prometheus
+      ? await startPrometheus({ targets: Object.fromEntries(Object.entries(sites).map(([environment, site]) => [environment, [`127.0.0.1:${site.ports.blue}`, `127.0.0.1:${site.ports.green}`]])), scrapeSeconds: 1 })
+      : undefined;
+    return new PipelineSandbox(dir, github, azurite, artifacts, sites, runner, prometheus);
+  }
+
+  /**
+   * A workflow of the repository with one job calling deploy.yml (by this checkout's commit, as a
+   * pinned caller would) for `environment`, with that site's router inputs and `inputs`; triggered
+   * by workflow_dispatch. Returns the run.
+   */
+  async callDeploy(name: string, environment: string, inputs: Record<string, unknown>, options: { permissions?: Record<string, string>; secrets?: unknown; trigger?: TriggerOptions } = {}): Promise<WorkflowRun> {
+    const caller = {
+      name,
+      on: { workflow_dispatch: {} },
+      permissions: { contents: 'read' },
+      jobs: {
+        [environment]: {
+          uses: `org/deploy-actions/.github/workflows/deploy.yml@${selfRepository().sha}`,
+          permissions: options.permissions ?? { contents: 'read', deployments: 'write' },
+          with: { environment, scan: false, ...this.site(environment).deployInputs(), 'health-timeout': '10s', 'post-switch-window': '1s', ...inputs },
+          secrets: options.secrets ?? 'inherit',
+        },
+      },
+    };
+    writeFiles(this.dir, { [`.github/workflows/${name}.yml`]: stringify(caller) });
+    return this.push({ workflow: `.github/workflows/${name}.yml`, event: 'workflow_dispatch', ...options.trigger });
+  }
+
+  /** callDeploy, to the end. */
+  async deploy(name: string, environment: string, inputs: Record<string, unknown>, options: Parameters<PipelineSandbox['callDeploy']>[3] = {}): Promise<Transcript> {
+    return (await this.callDeploy(name, environment, inputs, options)).done;
   }
 
   site(environment: string): Site {
@@ -135,7 +173,7 @@ export class PipelineSandbox {
     const refused = [...this.github.violations, ...this.github.rejected, ...this.artifacts.violations, ...this.runner.oidc.violations];
     await this.runner.stop();
     await Promise.all(Object.values(this.sites).map((site) => site.stop()));
-    await Promise.all([this.github.stop(), this.artifacts.stop()]);
+    await Promise.all([this.github.stop(), this.artifacts.stop(), this.prometheus?.stop()]);
     await this.azurite.stop();
     rmSync(this.dir, { recursive: true, force: true });
     return refused;

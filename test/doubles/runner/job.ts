@@ -552,6 +552,7 @@ export class JobExecution {
     const scope = job.scope();
     let result: StepResult;
     let timedOut = false;
+    let given: Record<string, string> | undefined;
     const timeoutMinutes = entry(raw, 'timeout-minutes');
     try {
       const stepEnv = stringMap(await evaluateToken(entry(raw, 'env'), scope));
@@ -564,7 +565,7 @@ export class JobExecution {
       const context: StepProcessContext = { env: {}, workspace: job.workspace, runnerTemp: job.runnerTemp, stepDir: mkdtempSync(join(job.stepRoot, 'step-')), stop, delays: services.delays };
       if (uses) {
         const resolved = resolveAction(uses, this.#ctx.workflow.repository, job.workspace, services.repositories);
-        const given = stringMap(await evaluateToken(entry(raw, 'with'), scope));
+        given = stringMap(await evaluateToken(entry(raw, 'with'), scope));
         const { env: inputs, warnings } = await actionEnv(resolved.action, given, scope);
         const actionEnvironment = {
           ...job.env(stepEnv),
@@ -607,6 +608,7 @@ export class JobExecution {
     const conclusion: Result = tolerated ? 'success' : outcome;
     if (conclusion === 'failure') this.#status = 'failure';
     const record = this.#stepRecord(name, id, kind, uses, result, outcome, conclusion, started, timedOut);
+    if (given) record.inputs = Object.fromEntries(Object.entries(given).map(([key, value]) => [key, services.mask(value)]));
     this.record.steps.push(record);
     services.event({ event: 'step-completed', job: this.record.path, step: name, detail: conclusion });
     return record;

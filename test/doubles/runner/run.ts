@@ -79,6 +79,11 @@ export class WorkflowRun {
     this.done = this.#execute();
   }
 
+  /** The run's events so far (a live view, for tests that act while it runs). */
+  get events(): readonly TranscriptEvent[] {
+    return this.#events;
+  }
+
   /** Cancel the run, as the Cancel button or POST .../actions/runs/{id}/cancel does. */
   cancel(): void {
     if (this.#cancelRequested) return;

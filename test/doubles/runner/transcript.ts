@@ -20,6 +20,8 @@ export interface StepRecord {
   /** After continue-on-error. */
   conclusion: Result;
   outputs: Record<string, string>;
+  /** An action step's `with:` values as evaluated, secrets masked. */
+  inputs?: Record<string, string>;
   /** stdout and stderr with secrets and ::add-mask:: values replaced by ***. */
   log: string;
   summary: string;

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { stringify } from 'yaml';
-import { selfRepository } from '../../doubles/runner/runner.ts';
 import { eventIndex, formatTranscript, jobOf, stepOf, type Transcript } from '../../doubles/runner/transcript.ts';
 import { PipelineSandbox } from '../../sandbox/pipeline.ts';
 
@@ -11,8 +9,6 @@ import { PipelineSandbox } from '../../sandbox/pipeline.ts';
  * asserts the jobs' results, the traffic through the real router and the deployment records.
  * The health gate is scaled down through the pipeline's own inputs.
  */
-
-const FAST = { 'health-timeout': '10s', 'post-switch-window': '1s' };
 
 let sandbox: PipelineSandbox;
 beforeAll(async () => {
@@ -26,26 +22,8 @@ afterAll(async () => {
   expect(await sandbox.stop()).toEqual([]);
 });
 
-/** A caller workflow, written into the repository: one job calling deploy.yml with these inputs. */
 async function deploy(name: string, inputs: Record<string, unknown>): Promise<Transcript> {
-  const site = sandbox.site('production');
-  const caller = {
-    name: `deploy ${name}`,
-    on: { workflow_dispatch: {} },
-    permissions: { contents: 'read' },
-    jobs: {
-      production: {
-        uses: `org/deploy-actions/.github/workflows/deploy.yml@${selfRepository().sha}`,
-        permissions: { contents: 'read', deployments: 'write' },
-        with: { environment: 'production', scan: false, ...site.deployInputs(), ...FAST, ...inputs },
-        secrets: 'inherit',
-      },
-    },
-  };
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(`${sandbox.dir}/.github/workflows/${name}.yml`, stringify(caller));
-  const run = await sandbox.push({ workflow: `.github/workflows/${name}.yml`, event: 'workflow_dispatch' });
-  const transcript = await run.done;
+  const transcript = await sandbox.deploy(name, 'production', inputs);
   if (transcript.conclusion === 'startup_failure') throw new Error(formatTranscript(transcript));
   return transcript;
 }
