@@ -189,6 +189,7 @@ export class JobExecution {
     const cancelled = this.#jobCancelled;
     const failed = this.#status === 'failure';
     const conclusion: Result = cancelled ? 'cancelled' : failed ? 'failure' : 'success';
+    this.#reportJob(conclusion);
     const continueOnError = truthy(await this.#evaluate(entry(this.#raw, 'continue-on-error'), false).catch(() => false));
     if (conclusion === 'cancelled' && this.#cancelReason && this.#cancelReason !== 'the run was cancelled') this.record.reason ??= this.#cancelReason;
     this.record.conclusion = conclusion;
@@ -196,6 +197,17 @@ export class JobExecution {
     this.record.durationMs = services.now() - this.record.startedAt;
     services.event({ event: 'job-completed', job: this.record.path, detail: this.record.conclusion });
     return this.record;
+  }
+
+  /** The job as GitHub's API lists it (GET .../actions/runs/{id}/jobs): name, labels, runner, steps. */
+  #reportJob(conclusion: Result): void {
+    const github = this.#services.github;
+    const job = github.runs.addJob(this.#services.record, this.record.path, this.record.runsOn);
+    job.status = 'completed';
+    job.conclusion = conclusion;
+    job.runnerName = this.record.runner ?? null;
+    job.completedAt = github.timestamp();
+    job.steps = this.record.steps.map((step, index) => ({ name: step.name, number: index + 1, status: 'completed', conclusion: step.conclusion, startedAt: job.startedAt, completedAt: job.completedAt }));
   }
 
   async #evaluateJobIf(cancelled: boolean): Promise<boolean> {

@@ -336,6 +336,8 @@ export class WorkflowRun {
       const result: Result = this.#cancelRequested ? 'cancelled' : 'skipped';
       this.#jobs.push({ path, id, result, conclusion: result, outputs: {}, waits: [], permissions: {}, runsOn: [], steps: [], startedAt: this.#now(), durationMs: 0, reason: this.#cancelRequested ? 'the run was cancelled before the job started' : `if: ${literalIf(job.model.if)} was false` });
       this.#event({ event: 'job-skipped', job: path, detail: result });
+      const listed = this.#environment.services.github.runs.addJob(this.record, path, []);
+      Object.assign(listed, { status: 'completed', conclusion: result, completedAt: listed.startedAt });
       return { result, outputs: {} };
     }
     // strategy: matrix, fail-fast, max-parallel.

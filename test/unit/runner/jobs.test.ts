@@ -97,6 +97,31 @@ describe('§2 cancellation and timeouts', () => {
   });
 });
 
+describe('the run as GitHub’s API shows it', () => {
+  test('GET /repos/{o}/{r}/actions/runs/{id} and .../jobs: status, conclusion, run_attempt, each job with its steps (REST)', async () => {
+    let run: unknown;
+    let jobs: unknown;
+    await runOnce(`${on}jobs:\n  a:\n${runJob(['echo one', 'exit 1'])}  b:\n    needs: a\n${runJob(['echo never'])}`, {
+      during: async (repo, started) => {
+        await started.done;
+        repo.github.grant('ghp_reader', { actions: 'read' }, 'reader');
+        const get = (path: string) => fetch(`${repo.github.apiUrl}/repos/acme/app/actions/runs/${started.record.id}${path}`, { headers: { authorization: 'token ghp_reader' } }).then((answer) => answer.json());
+        run = await get('');
+        jobs = await get('/jobs');
+        expect(repo.github.violations).toEqual([]);
+      },
+    });
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure', run_attempt: 1, event: 'push', path: '.github/workflows/test.yml' });
+    expect(jobs).toMatchObject({
+      total_count: 2,
+      jobs: [
+        { name: 'a', status: 'completed', conclusion: 'failure', labels: ['ubuntu-latest'], steps: [{ name: 'Run echo one', number: 1, conclusion: 'success' }, { name: 'Run exit 1', number: 2, conclusion: 'failure' }] },
+        { name: 'b', status: 'completed', conclusion: 'skipped', steps: [] },
+      ],
+    });
+  });
+});
+
 describe('§6 matrix', () => {
   test('include merges into combinations it does not overwrite, else adds one; exclude matches partially, before include (SYN: the docs’ own example)', () => {
     const combinations = expandMatrix({
