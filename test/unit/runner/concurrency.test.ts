@@ -12,16 +12,21 @@ import { runJob, WorkflowRepo } from '../../harness/workflow-repo.ts';
  * workflow configurations".
  */
 
-/** Three runs of one workflow, 200 ms and 100 ms apart; each appends its run id to `order` when its job runs. */
+async function until(check: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 800 && !check(); attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** Three runs of one workflow, one after the other; each appends its run id to `order` when its job runs. */
 async function three(concurrency: string, order: string[] = []): Promise<Transcript[]> {
   const out = join(mkdtempSync(join(tmpdir(), 'concurrency-')), 'order');
   const workflow = `on: push\npermissions: {}\nconcurrency:\n${concurrency}jobs:\n  a:\n${runJob([`sleep 0.6; echo "\${{ github.run_id }}" >> ${out}`])}`;
   const repo = await WorkflowRepo.create({ '.github/workflows/test.yml': workflow });
   try {
+    // Each newcomer arrives once the run before it holds the group or waits in it.
     const first = await repo.runner.trigger('.github/workflows/test.yml');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await until(() => first.events.some((event) => event.event === 'concurrency-acquired'));
     const second = await repo.runner.trigger('.github/workflows/test.yml');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => second.events.some((event) => event.event.startsWith('concurrency-')));
     const third = await repo.runner.trigger('.github/workflows/test.yml');
     const done = await Promise.all([first.done, second.done, third.done]);
     order.push(...(existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n') : []));

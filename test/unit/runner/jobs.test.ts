@@ -27,9 +27,9 @@ describe('§2 cancellation and timeouts', () => {
     const script = `trap 'echo got INT' INT; trap 'echo got TERM' TERM; echo started; for i in $(seq 1 200); do sleep 0.05; done; echo finished`;
     const { transcript } = await runOnce(`${on}jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - id: long\n        shell: bash\n        run: "${script}"\n`, {
       killDelays: { termMs: 300, killMs: 300 },
-      during: async (repo, run) => {
-        await waitFor(() => repo.github.runs.find(run.record.id)?.status === 'in_progress', 'the run to start');
-        await new Promise((resolve) => setTimeout(resolve, 500));
+      during: async (_repo, run) => {
+        await waitFor(() => run.events.some((event) => event.event === 'step-started' && (event.step ?? '').startsWith('Run trap')), 'the step to start');
+        await new Promise((resolve) => setTimeout(resolve, 300));
         run.cancel();
       },
     });
@@ -47,8 +47,7 @@ describe('§2 cancellation and timeouts', () => {
       {
         killDelays: { termMs: 200, killMs: 200 },
         during: async (repo, run) => {
-          await waitFor(() => repo.github.runs.find(run.record.id)?.status === 'in_progress', 'the run to start');
-          await new Promise((resolve) => setTimeout(resolve, 300));
+          await waitFor(() => run.events.some((event) => event.event === 'step-started' && event.step === 'Run sleep 20') && run.events.some((event) => event.event === 'step-started' && event.step === 'Run sleep 1 && echo slow done'), 'the steps to start');
           // Through GitHub's own operation: POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel.
           repo.github.grant('ghp_maintainer', { actions: 'write' }, 'maintainer');
           const answer = await fetch(`${repo.github.apiUrl}/repos/acme/app/actions/runs/${run.record.id}/cancel`, { method: 'POST', headers: { authorization: 'token ghp_maintainer' } });
@@ -159,7 +158,7 @@ describe('§6 matrix', () => {
 
   test('matrix outputs are merged; for the same name the job that finishes last wins (SYN)', async () => {
     const { transcript } = await runOnce(
-      `${on}jobs:\n  m:\n    strategy:\n      matrix:\n        include:\n          - name: slow\n            wait: 1\n          - name: quick\n            wait: 0\n    runs-on: ubuntu-latest\n    outputs:\n      winner: \${{ steps.s.outputs.winner }}\n    steps:\n      - id: s\n        run: sleep \${{ matrix.wait }}; echo "winner=\${{ matrix.name }}" >> "$GITHUB_OUTPUT"\n  after:\n    needs: m\n${runJob(['echo "winner=${{ needs.m.outputs.winner }}"'])}`,
+      `${on}jobs:\n  m:\n    strategy:\n      matrix:\n        include:\n          - name: slow\n            wait: 2\n          - name: quick\n            wait: 0\n    runs-on: ubuntu-latest\n    outputs:\n      winner: \${{ steps.s.outputs.winner }}\n    steps:\n      - id: s\n        run: sleep \${{ matrix.wait }}; echo "winner=\${{ matrix.name }}" >> "$GITHUB_OUTPUT"\n  after:\n    needs: m\n${runJob(['echo "winner=${{ needs.m.outputs.winner }}"'])}`,
     );
     expect(jobOf(transcript, 'after').steps[0]?.log).toContain('winner=slow');
   });
