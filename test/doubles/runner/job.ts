@@ -54,6 +54,7 @@ export interface JobServices {
   vars: Record<string, string>;
   repositories: (name: string) => Repository | undefined;
   repositoryEnv: string;
+  /** The results service's environment for a job's actions, by "<run id>\n<job path>". */
   runtimeEnv: (key: string) => Record<string, string>;
   pickRunner(labels: string[]): RunnerMachine | undefined;
   githubContext(): Record<string, Value>;
@@ -582,7 +583,7 @@ export class JobExecution {
         const actionEnvironment = {
           ...job.env(stepEnv),
           ...inputs,
-          ...services.runtimeEnv(`${services.record.id}/${this.record.path}`),
+          ...services.runtimeEnv(`${services.record.id}\n${this.record.path}`),
           GITHUB_ACTION: id ?? model.id,
           GITHUB_ACTION_PATH: resolved.action.dir,
           GITHUB_ACTION_REPOSITORY: resolved.repository,

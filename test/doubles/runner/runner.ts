@@ -133,7 +133,7 @@ export class RunnerDouble {
           vars: this.options.vars ?? {},
           repositories: (name) => this.loader.repository(name),
           repositoryEnv,
-          runtimeEnv: this.options.runtimeEnv ?? ((key) => this.options.artifacts?.environment(key) ?? {}),
+          runtimeEnv: this.options.runtimeEnv ?? ((key) => this.options.artifacts?.environment(...(key.split('\n') as [string, string])) ?? {}),
           pickRunner: (labels) => this.pickRunner(labels),
           minuteMs: this.options.minuteMs ?? 60_000,
           delays: this.options.killDelays ?? KILL_DELAYS,
