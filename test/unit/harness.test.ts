@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ActionHarness, evaluatePostIf, parseFileCommand, parseWorkflowCommands } from '../harness/run-action.ts';
+import { ActionHarness, actionInputEnv, evaluatePostIf, loadAction, parseFileCommand, parseWorkflowCommands } from '../harness/run-action.ts';
 
 /** The harness reads what @actions/core writes; these are the runner's formats. */
 
@@ -45,6 +45,22 @@ describe('post-if, as the runner evaluates it', () => {
     ['failure()', true, false],
   ])('%s after a main step that succeeded=%s → %s', (condition, succeeded, runs) => {
     expect(evaluatePostIf(condition, succeeded)).toBe(runs);
+  });
+});
+
+describe('expressions in action.yml are GitHub’s own, not regexes', () => {
+  test('post-if without a status function reads success() && (...), as the runner reads it', () => {
+    expect(evaluatePostIf("'x' == 'x'", true)).toBe(true);
+    expect(evaluatePostIf("'x' == 'x'", false)).toBe(false);
+    expect(evaluatePostIf('always() && 1 == 2', false)).toBe(false);
+  });
+
+  test('an input default with operators and functions is evaluated with the step’s github context', async () => {
+    const action = loadAction(join(import.meta.dirname, '../doubles/runner/actions/setup-node'));
+    const env = await actionInputEnv(action, {}, { contexts: { github: { server_url: 'https://github.com', token: 'ghs_x' } } });
+    expect(env['INPUT_TOKEN']).toBe('ghs_x');
+    const ghes = await actionInputEnv(action, {}, { contexts: { github: { server_url: 'https://ghes.example.com', token: 'ghs_x' } } });
+    expect(ghes['INPUT_TOKEN']).toBe('');
   });
 });
 

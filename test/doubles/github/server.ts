@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { HttpDouble, type Fault, type RecordedRequest, type Reply } from '../http-double.ts';
+import { RUN_HANDLERS, RUN_PERMISSIONS, WorkflowRuns } from './actions-runs.ts';
 import { gitHubOpenApi, type Route } from './openapi.ts';
 
 /**
@@ -103,7 +104,15 @@ export interface ActionsCache {
 
 export interface EnvironmentConfig {
   name: string;
-  protectionRules?: Array<{ type: 'required_reviewers' | 'wait_timer' | 'branch_policy'; waitTimer?: number; reviewers?: string[] }>;
+  /** GitHub's numeric id (the runner double assigns one when a job first names the environment). */
+  id?: number;
+  protectionRules?: Array<{ type: 'required_reviewers' | 'wait_timer' | 'branch_policy'; waitTimer?: number; reviewers?: string[]; preventSelfReview?: boolean }>;
+  /** Deployment branch and tag policies (fnmatch patterns against the short ref name; `*` does not cross `/`). */
+  branchPolicies?: Array<{ name: string; type?: 'branch' | 'tag' }>;
+  canAdminsBypass?: boolean;
+  /** Environment secrets and variables: the runner double gives them to jobs that name the environment. */
+  secrets?: Record<string, string>;
+  variables?: Record<string, string>;
 }
 
 /** The GITHUB_TOKEN of a job that was granted everything the suite might ask for. */
@@ -111,7 +120,7 @@ export const DEFAULT_TOKEN = 'ghs_doubleTokenForTests0000000000000000';
 
 type Handler = (call: Call) => Reply;
 
-interface Call {
+export interface Call {
   request: RecordedRequest;
   route: Route;
   params: Record<string, string>;
@@ -150,6 +159,7 @@ const ROUTE_PERMISSIONS: Record<string, Array<[string, Permission]>> = {
   'actions/get-actions-cache-list': [['actions', 'read']],
   'actions/delete-actions-cache-by-id': [['actions', 'write']],
   'actions/delete-actions-cache-by-key': [['actions', 'write']],
+  ...RUN_PERMISSIONS,
 };
 
 function allowed(grant: TokenGrant, needs: Array<[string, Permission]>): boolean {
@@ -180,6 +190,8 @@ export class GitHubDouble extends HttpDouble {
   readonly checkRuns: CheckRun[] = [];
   readonly caches: ActionsCache[] = [];
   readonly environments = new Map<string, EnvironmentConfig>();
+  /** Workflow runs (the runner double's), their jobs, pending deployments and reviews. */
+  readonly runs = new WorkflowRuns(this);
   readonly branches = new Map<string, string>();
   /** sha → GitHub login of the commit's author. */
   readonly commitAuthors = new Map<string, string>();
@@ -667,10 +679,14 @@ const HANDLERS: Record<string, (this: GitHubDouble, call: Call) => Reply> = {
       type: rule.type,
       ...(rule.type === 'wait_timer' ? { wait_timer: rule.waitTimer ?? 1 } : {}),
       ...(rule.type === 'required_reviewers'
-        ? { prevent_self_review: false, reviewers: (rule.reviewers ?? []).map((login) => ({ type: 'User', reviewer: { login } })) }
+        ? { prevent_self_review: rule.preventSelfReview ?? false, reviewers: (rule.reviewers ?? []).map((login) => ({ type: 'User', reviewer: { login } })) }
         : {}),
     }));
-    return { status: 200, body: { ...example, name: environment.name, protection_rules: rules } };
+    const policy = environment.branchPolicies ? { protected_branches: false, custom_branch_policies: true } : null;
+    return {
+      status: 200,
+      body: { ...example, ...(environment.id ? { id: environment.id } : {}), name: environment.name, protection_rules: rules, deployment_branch_policy: policy, can_admins_bypass: environment.canAdminsBypass ?? true },
+    };
   },
 
   'issues/list-comments'(call) {
@@ -897,4 +913,5 @@ const HANDLERS: Record<string, (this: GitHubDouble, call: Call) => Reply> = {
       },
     };
   },
+  ...RUN_HANDLERS,
 };
