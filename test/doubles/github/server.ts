@@ -1,6 +1,9 @@
 import { gunzipSync } from 'node:zlib';
 import { HttpDouble, type Fault, type RecordedRequest, type Reply } from '../http-double.ts';
+import { CommitGraph } from './commits.ts';
+import { GitHubGraphql } from './graphql.ts';
 import { gitHubOpenApi, type Route } from './openapi.ts';
+import { RUN_HANDLERS, RUN_PERMISSIONS, WorkflowRuns } from './runs.ts';
 
 /**
  * A GitHub REST double: a real HTTP server with in-memory state for the endpoints the suite uses.
@@ -111,7 +114,7 @@ export const DEFAULT_TOKEN = 'ghs_doubleTokenForTests0000000000000000';
 
 type Handler = (call: Call) => Reply;
 
-interface Call {
+export interface Call {
   request: RecordedRequest;
   route: Route;
   params: Record<string, string>;
@@ -150,6 +153,7 @@ const ROUTE_PERMISSIONS: Record<string, Array<[string, Permission]>> = {
   'actions/get-actions-cache-list': [['actions', 'read']],
   'actions/delete-actions-cache-by-id': [['actions', 'write']],
   'actions/delete-actions-cache-by-key': [['actions', 'write']],
+  ...RUN_PERMISSIONS,
 };
 
 function allowed(grant: TokenGrant, needs: Array<[string, Permission]>): boolean {
@@ -183,8 +187,12 @@ export class GitHubDouble extends HttpDouble {
   readonly branches = new Map<string, string>();
   /** sha → GitHub login of the commit's author. */
   readonly commitAuthors = new Map<string, string>();
-  /** Requests answered 422 because the body broke the OpenAPI schema. */
+  /** Requests answered 422 because the body broke the OpenAPI schema (or refused by the GraphQL schema). */
   readonly rejected: string[] = [];
+  /** Commits (GraphQL's Commit and history), workflow runs with their reviews, and the GraphQL endpoint. */
+  readonly git = new CommitGraph();
+  readonly runs = new WorkflowRuns(this);
+  readonly graphql = new GitHubGraphql(this);
   /** The double's clock; tests move it to age statuses (the environment lock). */
   now: () => Date = () => new Date();
   #nextId = 1000;
@@ -286,6 +294,7 @@ export class GitHubDouble extends HttpDouble {
   }
 
   #route(request: RecordedRequest): Reply {
+    if (this.graphql.handles(request.path)) return this.graphql.answer(request);
     if (!request.path.startsWith(this.pathPrefix)) {
       this.violations.push(`${request.method} ${request.path}: outside the API base ${this.pathPrefix}`);
       return this.#error(404, 'Not Found');
@@ -521,6 +530,7 @@ function checkRunJson(double: GitHubDouble, route: Route, status: number, run: C
 }
 
 const HANDLERS: Record<string, (this: GitHubDouble, call: Call) => Reply> = {
+  ...RUN_HANDLERS,
   'repos/get'(call) {
     // Not a fork: GitHub's example carries source/parent objects (and a flawed one at that).
     const { source: _source, parent: _parent, ...example } = this.exampleOf(call.route, 200);
