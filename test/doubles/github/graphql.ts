@@ -489,6 +489,21 @@ export class GitHubGraphql {
         }
         return repositoryNode(double);
       },
+      node: (args: { id: string }) => {
+        const deployment = /^DE_(\d+)$/.exec(args.id);
+        const found = deployment ? double.findDeployment(deployment[1]) : undefined;
+        if (found) {
+          need(context, 'deployments');
+          return deploymentNode(found);
+        }
+        const commit = /^C_([0-9a-f]{40})$/.exec(args.id);
+        const stored = commit ? double.git.get(commit[1] as string) : undefined;
+        if (stored) {
+          need(context, 'contents');
+          return commitNode(stored);
+        }
+        throw new GitHubGraphqlError('NOT_FOUND', `Could not resolve to a node with the global id of '${args.id}'`);
+      },
       rateLimit: () => ({ __typename: 'RateLimit', cost: points, limit: this.limit, remaining, used: this.points, nodeCount: limits.nodes, resetAt: new Date(Date.now() + 3_600_000).toISOString() }),
     };
     const result = execute({ schema, document, rootValue, contextValue: context, variableValues: variables, operationName: operation.name?.value ?? null, fieldResolver }) as Awaited<ReturnType<typeof execute>>;
