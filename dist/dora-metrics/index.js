@@ -50013,7 +50013,7 @@ async function push(config, repository, text) {
         throw new InputError('pushgateway-url', `the push to the Pushgateway failed: ${error.message}`);
     }
     if (response.status < 200 || response.status >= 300)
-        throw new InputError('pushgateway-url', `the Pushgateway answered ${statusLine(response)} to the push`);
+        throw new InputError('pushgateway-url', `the push to the Pushgateway was refused: ${statusLine(response)}`);
     return url;
 }
 async function run() {

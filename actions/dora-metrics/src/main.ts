@@ -249,7 +249,7 @@ async function push(config: NonNullable<DoraConfig['pushgateway']>, repository: 
   } catch (error) {
     throw new InputError('pushgateway-url', `the push to the Pushgateway failed: ${(error as Error).message}`);
   }
-  if (response.status < 200 || response.status >= 300) throw new InputError('pushgateway-url', `the Pushgateway answered ${statusLine(response)} to the push`);
+  if (response.status < 200 || response.status >= 300) throw new InputError('pushgateway-url', `the push to the Pushgateway was refused: ${statusLine(response)}`);
   return url;
 }
 
