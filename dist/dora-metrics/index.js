@@ -48360,10 +48360,11 @@ function commitsBetween(store, head, previous, nearHead) {
     return { kind: 'done', commits: shipped };
 }
 /**
- * Which missing commits to read in one round: the deep ones spread out so that pages of history
- * from them overlap little. `perPage` commits come back from each; `commitsPerRange` is what one
- * range held on average so far (history is read newest first, so deep requests sorted by time
- * and spaced that many ranges apart each start about where the previous page ends).
+ * Which missing commits to read in one round. Pages of history come back newest first, `perPage`
+ * commits each; once the density of the history is known (commits per millisecond, from what was
+ * read), deep reads are spaced so that each starts about where the one before it ends: several
+ * environments and services deploy from the same line, so their ranges overlap and counting them
+ * would read the same commits many times over. Before anything is known, one page from the newest.
  */
 function chooseReads(missing, options) {
     const unique = new Map();
@@ -48375,10 +48376,22 @@ function chooseReads(missing, options) {
     const deep = [...unique.values()].filter((entry) => entry.deep).sort((a, b) => b.near - a.near || (a.oid < b.oid ? -1 : 1));
     const shallow = [...unique.values()].filter((entry) => !entry.deep);
     const chosen = [];
-    // Before anything is known, one page from the newest: it tells how many commits a range holds.
-    const step = options.commitsPerRange === undefined ? deep.length : Math.max(1, Math.floor(options.perPage / Math.max(1, options.commitsPerRange)));
-    for (let index = 0; index < deep.length && chosen.length < options.maxReads; index += step)
-        chosen.push(deep[index]);
+    if (options.commitsPerMs === undefined || !(options.commitsPerMs > 0)) {
+        if (deep[0])
+            chosen.push(deep[0]);
+    }
+    else {
+        const span = options.perPage / options.commitsPerMs;
+        let last = Infinity;
+        for (const entry of deep) {
+            if (chosen.length >= options.maxReads)
+                break;
+            if (last - entry.near < span)
+                continue;
+            chosen.push(entry);
+            last = entry.near;
+        }
+    }
     // A previous deployment's commit usually lies on the history the deep reads bring: read it on its
     // own only once nothing deep is left.
     if (chosen.length === 0)
@@ -48914,9 +48927,7 @@ async function readRanges(client, repository, ranges, store = new Map()) {
                 unavailable.add(range.deploymentId);
             break;
         }
-        const done = [...shipped.values()];
-        const commitsPerRange = done.length > 0 ? done.reduce((sum, commits) => sum + commits.length, 0) / done.length : undefined;
-        const reads = chooseReads(missing, { maxReads: COMMIT_READS_PER_QUERY, perPage: PAGE, commitsPerRange });
+        const reads = chooseReads(missing, { maxReads: COMMIT_READS_PER_QUERY, perPage: PAGE, commitsPerMs: density(store) });
         const found = await readHistoryPages(client, repository, reads);
         for (const read of reads)
             if (!found.has(read.oid))
@@ -48925,6 +48936,18 @@ async function readRanges(client, repository, ranges, store = new Map()) {
             store.set(oid, commit);
     }
     return { shipped, unavailable };
+}
+/** Commits per millisecond of committer time in what was read so far (undefined before two are known). */
+function density(store) {
+    if (store.size < 2)
+        return undefined;
+    let oldest = Infinity;
+    let newest = -Infinity;
+    for (const commit of store.values()) {
+        oldest = Math.min(oldest, commit.committedAt);
+        newest = Math.max(newest, commit.committedAt);
+    }
+    return newest > oldest ? store.size / (newest - oldest) : undefined;
 }
 async function readHistoryPages(client, repository, reads) {
     const declarations = reads.map((_, index) => `$oid${index}: GitObjectID!`).join(', ');
@@ -48940,59 +48963,57 @@ async function readHistoryPages(client, repository, reads) {
     }
     return found;
 }
-const RUN_FRAGMENTS = `
-fragment Triggered on Commit {
-  checkSuites(first: 5, filterBy: { appId: ${GITHUB_ACTIONS_APP_ID} }) { nodes { creator { login } workflowRun { databaseId url } } }
-}
-fragment Reviewed on Commit {
-  checkSuites(first: 5, filterBy: { appId: ${GITHUB_ACTIONS_APP_ID} }) { nodes {
-    createdAt creator { login }
-    workflowRun { databaseId url createdAt deploymentReviews(first: 3) { nodes { state comment user { login } environments(first: 2) { nodes { name } } } } }
+const SUITES_FIELDS = `checkSuites(first: 5, filterBy: { appId: ${GITHUB_ACTIONS_APP_ID} }) { nodes { id createdAt creator { login } workflowRun { databaseId url createdAt } } }`;
+const SUITE_DETAILS = `... on CheckSuite {
+    id
+    workflowRun { databaseId deploymentReviews(first: 3) { nodes { state comment user { login } environments(first: 2) { nodes { name } } } } }
     checkRuns(first: 10) { nodes { startedAt completedAt } }
-  } }
-}`;
+  }`;
 /**
- * The runs behind deployments, through the check suites GitHub Actions made on their commits: one
- * alias per commit, 100 commits a query. `detailed` commits (of environments that require
- * reviewers) also bring the run's reviews and its jobs' timing.
+ * The runs behind deployments, through the check suites GitHub Actions made on the commits they ran
+ * at: first who triggered each (one alias per commit, 100 commits a query, about 6 points), then
+ * for the runs in `detailed` (deployments of environments that require reviewers) their reviews and
+ * their jobs' timing, by the suites' ids (100 a query, about 5 points).
  */
-async function readRuns(client, repository, commits) {
+async function readRuns(client, repository, commits, detailed) {
     const runs = new Map();
+    const suiteOf = new Map();
     for (let start = 0; start < commits.length; start += RUN_READS_PER_QUERY) {
         const batch = commits.slice(start, start + RUN_READS_PER_QUERY);
         const declarations = batch.map((_, index) => `$oid${index}: GitObjectID!`).join(', ');
-        const aliases = batch.map((commit, index) => `c${index}: object(oid: $oid${index}) { ...${commit.detailed ? 'Reviewed' : 'Triggered'} }`);
-        const usesReviewed = batch.some((commit) => commit.detailed);
-        const usesTriggered = batch.some((commit) => !commit.detailed);
-        const fragments = RUN_FRAGMENTS.split(/\n(?=fragment )/)
-            .filter((fragment) => (fragment.includes('fragment Reviewed') ? usesReviewed : fragment.includes('fragment Triggered') ? usesTriggered : false))
-            .join('\n');
+        const aliases = batch.map((_, index) => `c${index}: object(oid: $oid${index}) { ... on Commit { ${SUITES_FIELDS} } }`);
         const variables = { owner: repository.owner, name: repository.name };
-        batch.forEach((commit, index) => (variables[`oid${index}`] = commit.oid));
-        const data = await client.query(`query DoraRuns($owner: String!, $name: String!, ${declarations}) {\n  repository(owner: $owner, name: $name) {\n${aliases.join('\n')}\n  }\n  rateLimit { cost }\n}\n${fragments}`, variables);
-        batch.forEach((commit, index) => {
+        batch.forEach((oid, index) => (variables[`oid${index}`] = oid));
+        const data = await client.query(`query DoraRuns($owner: String!, $name: String!, ${declarations}) {\n  repository(owner: $owner, name: $name) {\n${aliases.join('\n')}\n  }\n  rateLimit { cost }\n}`, variables);
+        batch.forEach((_, index) => {
             for (const suite of data.repository[`c${index}`]?.checkSuites?.nodes ?? []) {
                 const run = suite.workflowRun;
                 if (!run?.databaseId)
                     continue;
-                runs.set(run.databaseId, {
-                    runId: run.databaseId,
-                    url: run.url,
-                    actor: suite.creator?.login ?? '',
-                    createdAt: Date.parse(run.createdAt ?? suite.createdAt ?? ''),
-                    reviews: (run.deploymentReviews?.nodes ?? []).map((review) => ({
-                        state: review.state === 'REJECTED' ? 'rejected' : 'approved',
-                        comment: review.comment,
-                        reviewer: review.user?.login ?? '',
-                        environments: review.environments.nodes.map((environment) => environment.name),
-                    })),
-                    jobs: (suite.checkRuns?.nodes ?? []).map((job) => ({
-                        startedAt: job.startedAt ? Date.parse(job.startedAt) : undefined,
-                        completedAt: job.completedAt ? Date.parse(job.completedAt) : undefined,
-                    })),
-                    detailed: commit.detailed,
-                });
+                suiteOf.set(run.databaseId, suite.id);
+                runs.set(run.databaseId, { runId: run.databaseId, url: run.url, actor: suite.creator?.login ?? '', createdAt: Date.parse(run.createdAt ?? suite.createdAt), reviews: [], jobs: [], detailed: false });
             }
+        });
+    }
+    const wanted = [...detailed].flatMap((runId) => {
+        const suite = suiteOf.get(runId);
+        return suite ? [[runId, suite]] : [];
+    });
+    for (let start = 0; start < wanted.length; start += RUN_READS_PER_QUERY) {
+        const batch = wanted.slice(start, start + RUN_READS_PER_QUERY);
+        const data = await client.query(`query DoraReviews($ids: [ID!]!) {\n  nodes(ids: $ids) { ${SUITE_DETAILS} }\n  rateLimit { cost }\n}`, { ids: batch.map(([, suite]) => suite) });
+        data.nodes.forEach((details, index) => {
+            const run = runs.get(batch[index][0]);
+            if (!details || !run)
+                return;
+            run.detailed = true;
+            run.reviews = (details.workflowRun?.deploymentReviews.nodes ?? []).map((review) => ({
+                state: review.state === 'REJECTED' ? 'rejected' : 'approved',
+                comment: review.comment,
+                reviewer: review.user?.login ?? '',
+                environments: review.environments.nodes.map((environment) => environment.name),
+            }));
+            run.jobs = (details.checkRuns?.nodes ?? []).map((job) => ({ startedAt: job.startedAt ? Date.parse(job.startedAt) : undefined, completedAt: job.completedAt ? Date.parse(job.completedAt) : undefined }));
         });
     }
     return runs;
@@ -49826,9 +49847,12 @@ function explainGraphqlErrors(errors) {
 function graphqlClient(client, count) {
     return {
         async query(query, variables) {
+            const name = /query (\w+)/.exec(query)?.[1] ?? 'query';
+            const started = Date.now();
             try {
                 const data = (await client.graphql(query, variables));
                 count.points += data.rateLimit?.cost ?? 0;
+                core_debug(`GraphQL ${name}: ${data.rateLimit?.cost ?? '?'} points, ${Date.now() - started} ms`);
                 return data;
             }
             catch (error) {
@@ -49924,11 +49948,10 @@ async function doraMetrics(config, context, client = createGitHubClient(config.g
     const inWindow = (deployment) => deployment.createdAt >= config.window.since && deployment.createdAt < config.window.until;
     const windowDeployments = deployments.filter(inWindow).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
     const runs = await group('Runs and approvals', async () => {
-        const byCommit = new Map();
         // A run's check suite sits on the commit it ran at (payload.sha), which a rollback's record does not deploy.
-        for (const deployment of windowDeployments)
-            byCommit.set(deployment.runSha, (byCommit.get(deployment.runSha) ?? false) || environments.reviewed.has(deployment.environment));
-        const found = await readRuns(graphql, repository, [...byCommit].map(([oid, detailed]) => ({ oid, detailed })));
+        const commitsRunAt = [...new Set(windowDeployments.map((deployment) => deployment.runSha))];
+        const reviewedRuns = new Set(windowDeployments.filter((deployment) => environments.reviewed.has(deployment.environment)).map((deployment) => deployment.runId));
+        const found = await readRuns(graphql, repository, commitsRunAt, reviewedRuns);
         const missing = [...new Set(windowDeployments.filter((deployment) => environments.reviewed.has(deployment.environment) && deployment.runId > 0 && !found.has(deployment.runId)).map((deployment) => deployment.runId))];
         const viaRest = missing.slice(-MAX_REST_APPROVAL_READS);
         for (const [runId, run] of await readMissingReviews(client, context, viaRest))

@@ -75,12 +75,13 @@ export function commitsBetween(store: CommitStore, head: string, previous: strin
 }
 
 /**
- * Which missing commits to read in one round: the deep ones spread out so that pages of history
- * from them overlap little. `perPage` commits come back from each; `commitsPerRange` is what one
- * range held on average so far (history is read newest first, so deep requests sorted by time
- * and spaced that many ranges apart each start about where the previous page ends).
+ * Which missing commits to read in one round. Pages of history come back newest first, `perPage`
+ * commits each; once the density of the history is known (commits per millisecond, from what was
+ * read), deep reads are spaced so that each starts about where the one before it ends: several
+ * environments and services deploy from the same line, so their ranges overlap and counting them
+ * would read the same commits many times over. Before anything is known, one page from the newest.
  */
-export function chooseReads(missing: readonly MissingCommit[], options: { maxReads: number; perPage: number; commitsPerRange: number | undefined }): MissingCommit[] {
+export function chooseReads(missing: readonly MissingCommit[], options: { maxReads: number; perPage: number; commitsPerMs: number | undefined }): MissingCommit[] {
   const unique = new Map<string, MissingCommit>();
   for (const entry of missing) {
     const known = unique.get(entry.oid);
@@ -89,9 +90,18 @@ export function chooseReads(missing: readonly MissingCommit[], options: { maxRea
   const deep = [...unique.values()].filter((entry) => entry.deep).sort((a, b) => b.near - a.near || (a.oid < b.oid ? -1 : 1));
   const shallow = [...unique.values()].filter((entry) => !entry.deep);
   const chosen: MissingCommit[] = [];
-  // Before anything is known, one page from the newest: it tells how many commits a range holds.
-  const step = options.commitsPerRange === undefined ? deep.length : Math.max(1, Math.floor(options.perPage / Math.max(1, options.commitsPerRange)));
-  for (let index = 0; index < deep.length && chosen.length < options.maxReads; index += step) chosen.push(deep[index] as MissingCommit);
+  if (options.commitsPerMs === undefined || !(options.commitsPerMs > 0)) {
+    if (deep[0]) chosen.push(deep[0]);
+  } else {
+    const span = options.perPage / options.commitsPerMs;
+    let last = Infinity;
+    for (const entry of deep) {
+      if (chosen.length >= options.maxReads) break;
+      if (last - entry.near < span) continue;
+      chosen.push(entry);
+      last = entry.near;
+    }
+  }
   // A previous deployment's commit usually lies on the history the deep reads bring: read it on its
   // own only once nothing deep is left.
   if (chosen.length === 0) chosen.push(...shallow.slice(0, options.maxReads));

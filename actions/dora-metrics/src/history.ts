@@ -235,14 +235,24 @@ export async function readRanges(client: GraphqlClient, repository: Repository, 
       for (const range of open) unavailable.add(range.deploymentId);
       break;
     }
-    const done = [...shipped.values()];
-    const commitsPerRange = done.length > 0 ? done.reduce((sum, commits) => sum + commits.length, 0) / done.length : undefined;
-    const reads = chooseReads(missing, { maxReads: COMMIT_READS_PER_QUERY, perPage: PAGE, commitsPerRange });
+    const reads = chooseReads(missing, { maxReads: COMMIT_READS_PER_QUERY, perPage: PAGE, commitsPerMs: density(store) });
     const found = await readHistoryPages(client, repository, reads);
     for (const read of reads) if (!found.has(read.oid)) gone.add(read.oid);
     for (const [oid, commit] of found) store.set(oid, commit);
   }
   return { shipped, unavailable };
+}
+
+/** Commits per millisecond of committer time in what was read so far (undefined before two are known). */
+function density(store: CommitStore): number | undefined {
+  if (store.size < 2) return undefined;
+  let oldest = Infinity;
+  let newest = -Infinity;
+  for (const commit of store.values()) {
+    oldest = Math.min(oldest, commit.committedAt);
+    newest = Math.max(newest, commit.committedAt);
+  }
+  return newest > oldest ? store.size / (newest - oldest) : undefined;
 }
 
 async function readHistoryPages(client: GraphqlClient, repository: Repository, reads: readonly MissingCommit[]): Promise<Map<string, StoredCommit>> {
@@ -286,73 +296,71 @@ export interface RunFacts {
 }
 
 interface SuiteNode {
-  createdAt?: string;
+  id: string;
+  createdAt: string;
   creator: { login: string } | null;
-  workflowRun: {
-    databaseId: number | null;
-    url: string;
-    createdAt?: string;
-    deploymentReviews?: { nodes: Array<{ state: string; comment: string; user: { login: string } | null; environments: { nodes: Array<{ name: string }> } }> };
-  } | null;
-  checkRuns?: { nodes: Array<{ startedAt: string | null; completedAt: string | null }> } | null;
+  workflowRun: { databaseId: number | null; url: string; createdAt: string } | null;
 }
 
-const RUN_FRAGMENTS = `
-fragment Triggered on Commit {
-  checkSuites(first: 5, filterBy: { appId: ${GITHUB_ACTIONS_APP_ID} }) { nodes { creator { login } workflowRun { databaseId url } } }
+interface SuiteDetails {
+  id: string;
+  workflowRun: { databaseId: number | null; deploymentReviews: { nodes: Array<{ state: string; comment: string; user: { login: string } | null; environments: { nodes: Array<{ name: string }> } }> } } | null;
+  checkRuns: { nodes: Array<{ startedAt: string | null; completedAt: string | null }> } | null;
 }
-fragment Reviewed on Commit {
-  checkSuites(first: 5, filterBy: { appId: ${GITHUB_ACTIONS_APP_ID} }) { nodes {
-    createdAt creator { login }
-    workflowRun { databaseId url createdAt deploymentReviews(first: 3) { nodes { state comment user { login } environments(first: 2) { nodes { name } } } } }
+
+const SUITES_FIELDS = `checkSuites(first: 5, filterBy: { appId: ${GITHUB_ACTIONS_APP_ID} }) { nodes { id createdAt creator { login } workflowRun { databaseId url createdAt } } }`;
+const SUITE_DETAILS = `... on CheckSuite {
+    id
+    workflowRun { databaseId deploymentReviews(first: 3) { nodes { state comment user { login } environments(first: 2) { nodes { name } } } } }
     checkRuns(first: 10) { nodes { startedAt completedAt } }
-  } }
-}`;
+  }`;
 
 /**
- * The runs behind deployments, through the check suites GitHub Actions made on their commits: one
- * alias per commit, 100 commits a query. `detailed` commits (of environments that require
- * reviewers) also bring the run's reviews and its jobs' timing.
+ * The runs behind deployments, through the check suites GitHub Actions made on the commits they ran
+ * at: first who triggered each (one alias per commit, 100 commits a query, about 6 points), then
+ * for the runs in `detailed` (deployments of environments that require reviewers) their reviews and
+ * their jobs' timing, by the suites' ids (100 a query, about 5 points).
  */
-export async function readRuns(client: GraphqlClient, repository: Repository, commits: ReadonlyArray<{ oid: string; detailed: boolean }>): Promise<Map<number, RunFacts>> {
+export async function readRuns(client: GraphqlClient, repository: Repository, commits: readonly string[], detailed: ReadonlySet<number>): Promise<Map<number, RunFacts>> {
   const runs = new Map<number, RunFacts>();
+  const suiteOf = new Map<number, string>();
   for (let start = 0; start < commits.length; start += RUN_READS_PER_QUERY) {
     const batch = commits.slice(start, start + RUN_READS_PER_QUERY);
     const declarations = batch.map((_, index) => `$oid${index}: GitObjectID!`).join(', ');
-    const aliases = batch.map((commit, index) => `c${index}: object(oid: $oid${index}) { ...${commit.detailed ? 'Reviewed' : 'Triggered'} }`);
-    const usesReviewed = batch.some((commit) => commit.detailed);
-    const usesTriggered = batch.some((commit) => !commit.detailed);
-    const fragments = RUN_FRAGMENTS.split(/\n(?=fragment )/)
-      .filter((fragment) => (fragment.includes('fragment Reviewed') ? usesReviewed : fragment.includes('fragment Triggered') ? usesTriggered : false))
-      .join('\n');
+    const aliases = batch.map((_, index) => `c${index}: object(oid: $oid${index}) { ... on Commit { ${SUITES_FIELDS} } }`);
     const variables: Record<string, unknown> = { owner: repository.owner, name: repository.name };
-    batch.forEach((commit, index) => (variables[`oid${index}`] = commit.oid));
+    batch.forEach((oid, index) => (variables[`oid${index}`] = oid));
     const data = await client.query<{ repository: Record<string, { checkSuites?: { nodes: SuiteNode[] } | null } | null> }>(
-      `query DoraRuns($owner: String!, $name: String!, ${declarations}) {\n  repository(owner: $owner, name: $name) {\n${aliases.join('\n')}\n  }\n  rateLimit { cost }\n}\n${fragments}`,
+      `query DoraRuns($owner: String!, $name: String!, ${declarations}) {\n  repository(owner: $owner, name: $name) {\n${aliases.join('\n')}\n  }\n  rateLimit { cost }\n}`,
       variables,
     );
-    batch.forEach((commit, index) => {
+    batch.forEach((_, index) => {
       for (const suite of data.repository[`c${index}`]?.checkSuites?.nodes ?? []) {
         const run = suite.workflowRun;
         if (!run?.databaseId) continue;
-        runs.set(run.databaseId, {
-          runId: run.databaseId,
-          url: run.url,
-          actor: suite.creator?.login ?? '',
-          createdAt: Date.parse(run.createdAt ?? suite.createdAt ?? ''),
-          reviews: (run.deploymentReviews?.nodes ?? []).map((review) => ({
-            state: review.state === 'REJECTED' ? 'rejected' : 'approved',
-            comment: review.comment,
-            reviewer: review.user?.login ?? '',
-            environments: review.environments.nodes.map((environment) => environment.name),
-          })),
-          jobs: (suite.checkRuns?.nodes ?? []).map((job) => ({
-            startedAt: job.startedAt ? Date.parse(job.startedAt) : undefined,
-            completedAt: job.completedAt ? Date.parse(job.completedAt) : undefined,
-          })),
-          detailed: commit.detailed,
-        });
+        suiteOf.set(run.databaseId, suite.id);
+        runs.set(run.databaseId, { runId: run.databaseId, url: run.url, actor: suite.creator?.login ?? '', createdAt: Date.parse(run.createdAt ?? suite.createdAt), reviews: [], jobs: [], detailed: false });
       }
+    });
+  }
+  const wanted = [...detailed].flatMap((runId) => {
+    const suite = suiteOf.get(runId);
+    return suite ? [[runId, suite] as const] : [];
+  });
+  for (let start = 0; start < wanted.length; start += RUN_READS_PER_QUERY) {
+    const batch = wanted.slice(start, start + RUN_READS_PER_QUERY);
+    const data = await client.query<{ nodes: Array<SuiteDetails | null> }>(`query DoraReviews($ids: [ID!]!) {\n  nodes(ids: $ids) { ${SUITE_DETAILS} }\n  rateLimit { cost }\n}`, { ids: batch.map(([, suite]) => suite) });
+    data.nodes.forEach((details, index) => {
+      const run = runs.get((batch[index] as readonly [number, string])[0]);
+      if (!details || !run) return;
+      run.detailed = true;
+      run.reviews = (details.workflowRun?.deploymentReviews.nodes ?? []).map((review) => ({
+        state: review.state === 'REJECTED' ? 'rejected' : 'approved',
+        comment: review.comment,
+        reviewer: review.user?.login ?? '',
+        environments: review.environments.nodes.map((environment) => environment.name),
+      }));
+      run.jobs = (details.checkRuns?.nodes ?? []).map((job) => ({ startedAt: job.startedAt ? Date.parse(job.startedAt) : undefined, completedAt: job.completedAt ? Date.parse(job.completedAt) : undefined }));
     });
   }
   return runs;

@@ -58,9 +58,12 @@ export function explainGraphqlErrors(errors: NonNullable<GraphqlFailure['errors'
 function graphqlClient(client: GitHubClient, count: CallCount): GraphqlClient {
   return {
     async query<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+      const name = /query (\w+)/.exec(query)?.[1] ?? 'query';
+      const started = Date.now();
       try {
         const data = (await client.graphql(query, variables)) as T & { rateLimit?: { cost?: number } };
         count.points += data.rateLimit?.cost ?? 0;
+        core.debug(`GraphQL ${name}: ${data.rateLimit?.cost ?? '?'} points, ${Date.now() - started} ms`);
         return data;
       } catch (error) {
         const failure = error as GraphqlFailure & { status?: number };
@@ -163,10 +166,10 @@ export async function doraMetrics(config: DoraConfig, context: RunContext, clien
   const inWindow = (deployment: DeploymentFact) => deployment.createdAt >= config.window.since && deployment.createdAt < config.window.until;
   const windowDeployments = deployments.filter(inWindow).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
   const runs = await core.group('Runs and approvals', async () => {
-    const byCommit = new Map<string, boolean>();
     // A run's check suite sits on the commit it ran at (payload.sha), which a rollback's record does not deploy.
-    for (const deployment of windowDeployments) byCommit.set(deployment.runSha, (byCommit.get(deployment.runSha) ?? false) || environments.reviewed.has(deployment.environment));
-    const found = await readRuns(graphql, repository, [...byCommit].map(([oid, detailed]) => ({ oid, detailed })));
+    const commitsRunAt = [...new Set(windowDeployments.map((deployment) => deployment.runSha))];
+    const reviewedRuns = new Set(windowDeployments.filter((deployment) => environments.reviewed.has(deployment.environment)).map((deployment) => deployment.runId));
+    const found = await readRuns(graphql, repository, commitsRunAt, reviewedRuns);
     const missing = [...new Set(windowDeployments.filter((deployment) => environments.reviewed.has(deployment.environment) && deployment.runId > 0 && !found.has(deployment.runId)).map((deployment) => deployment.runId))];
     const viaRest = missing.slice(-MAX_REST_APPROVAL_READS);
     for (const [runId, run] of await readMissingReviews(client, context, viaRest)) found.set(runId, run);

@@ -43,7 +43,7 @@ export class CommitGraph {
    * The commit and its ancestors, newest committer date first (ties: the order they were reached),
    * each once; `since`/`until` keep only commits dated within them, as GitHub's history filters do.
    */
-  history(oid: string, filter: { since?: string; until?: string } = {}): GitCommit[] {
+  history(oid: string, filter: { since?: string; until?: string } = {}, limit = Infinity): GitCommit[] {
     const start = this.#commits.get(oid);
     if (!start) return [];
     const seen = new Set<string>([oid]);
@@ -51,7 +51,7 @@ export class CommitGraph {
     const out: GitCommit[] = [];
     const since = filter.since ? Date.parse(filter.since) : -Infinity;
     const until = filter.until ? Date.parse(filter.until) : Infinity;
-    while (queue.length > 0) {
+    while (queue.length > 0 && out.length < limit) {
       let newest = 0;
       for (let index = 1; index < queue.length; index++) {
         if ((queue[index] as GitCommit).committedDate > (queue[newest] as GitCommit).committedDate) newest = index;

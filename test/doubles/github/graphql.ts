@@ -94,20 +94,21 @@ interface PageArgs {
   before?: string | null;
 }
 
-/** A Relay connection over items, paginated as GitHub does (limits already checked statically). */
-function connection<T>(items: readonly T[], args: PageArgs, name: string): Record<string, unknown> {
+/** A Relay connection over items, paginated as GitHub does (limits already checked statically); only the page becomes nodes. */
+function connection<T, N = T>(items: readonly T[], args: PageArgs, name: string, toNode: (item: T) => N = (item) => item as unknown as N): Record<string, unknown> {
+  const total = items.length;
   let start = 0;
-  let end = items.length;
+  let end = total;
   if (args.after) start = Math.max(start, decodeCursor(args.after, name) + 1);
   if (args.before) end = Math.min(end, decodeCursor(args.before, name));
   if (typeof args.first === 'number') end = Math.min(end, start + args.first);
   if (typeof args.last === 'number') start = Math.max(start, end - args.last);
-  const page = items.slice(start, Math.max(start, end));
+  const page = items.slice(start, Math.max(start, end)).map(toNode);
   const edges = page.map((node, index) => ({ node, cursor: encodeCursor(start + index) }));
   return {
     nodes: page,
     edges,
-    totalCount: items.length,
+    totalCount: total,
     pageInfo: {
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
@@ -159,7 +160,7 @@ function deploymentNode(deployment: Deployment): Record<string, unknown> {
     state: deployment.statuses.length === 0 ? 'PENDING' : stateEnum(latestDeploymentState(deployment)),
     creator: actor(deployment.creator),
     // Oldest first, as GitHub lists them here (the reader must not rely on it: latestStatus says which end is newest).
-    statuses: (args: PageArgs) => connection(deployment.statuses.map((status) => statusNode(deployment, status)), args, 'statuses'),
+    statuses: (args: PageArgs) => connection(deployment.statuses, args, 'statuses', (status) => statusNode(deployment, status)),
     latestStatus: () => {
       const latest = deployment.statuses.at(-1);
       return latest ? statusNode(deployment, latest) : null;
@@ -279,7 +280,13 @@ function commitNode(commit: GitCommit): Record<string, unknown> {
     history: (args: PageArgs & { since?: string; until?: string }, context: Context) => {
       need(context, 'contents');
       const filter = { ...(args.since ? { since: args.since } : {}), ...(args.until ? { until: args.until } : {}) };
-      return connection(context.double.git.history(commit.oid, filter).map(commitNode), args, 'history');
+      // Walk only as far as the page needs (and one more, to know whether there is a next page).
+      const offset = args.after ? decodeCursor(args.after, 'history') + 1 : 0;
+      const limit = typeof args.first === 'number' && !args.before && typeof args.last !== 'number' ? offset + args.first + 1 : undefined;
+      const walked = context.double.git.history(commit.oid, filter, limit);
+      const page = connection(walked, args, 'history', commitNode);
+      // A cut walk knows there is a next page, not how long the history is: counted only if asked.
+      return { ...page, totalCount: () => context.double.git.history(commit.oid, filter).length };
     },
     checkSuites: (args: PageArgs & { filterBy?: { appId?: number; checkName?: string } }, context: Context) => {
       need(context, 'checks');
@@ -304,7 +311,7 @@ function repositoryNode(double: GitHubDouble): Record<string, unknown> {
       const matching = double.deployments
         .filter((deployment) => !wanted || wanted.has(deployment.environment))
         .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id - b.id) * (direction === 'DESC' ? -1 : 1));
-      return connection(matching.map(deploymentNode), args, 'deployments');
+      return connection(matching, args, 'deployments', deploymentNode);
     },
     environments: (args: PageArgs & { names?: string[] | null }, context: Context) => {
       need(context, 'actions');
@@ -319,6 +326,30 @@ function repositoryNode(double: GitHubDouble): Record<string, unknown> {
       return commit ? commitNode(commit) : null;
     },
   };
+}
+
+/** Query.node and Query.nodes: the ids the double hands out for deployments, commits and check suites. */
+function lookupNode(id: string, context: Context): Record<string, unknown> {
+  const double = context.double;
+  const deployment = /^DE_(\d+)$/.exec(id);
+  const found = deployment ? double.findDeployment(deployment[1]) : undefined;
+  if (found) {
+    need(context, 'deployments');
+    return deploymentNode(found);
+  }
+  const commit = /^C_([0-9a-f]{40})$/.exec(id);
+  const stored = commit ? double.git.get(commit[1] as string) : undefined;
+  if (stored) {
+    need(context, 'contents');
+    return commitNode(stored);
+  }
+  const suite = /^CS_(\d+)$/.exec(id);
+  const run = suite ? double.runs.bySuite(Number(suite[1])) : undefined;
+  if (run) {
+    need(context, 'checks');
+    return checkSuiteNode(run, double);
+  }
+  throw new GitHubGraphqlError('NOT_FOUND', `Could not resolve to a node with the global id of '${id}'`);
 }
 
 interface StaticCheck {
@@ -358,7 +389,12 @@ function checkLimits(schema: GraphQLSchema, document: DocumentNode, operation: O
       if (!definition) continue;
       const named = getNamedType(definition.type) as GraphQLCompositeType;
       let inner = multiplier;
-      if (named.name.endsWith('Connection')) {
+      const ids = selection.name.value === 'nodes' && type === schema.getQueryType() ? argument(selection, 'ids') : undefined;
+      if (Array.isArray(ids)) {
+        // Query.nodes(ids:) is not a connection, but each id is a parent of what is selected below it.
+        inner = multiplier * ids.length;
+        result.nodes += inner;
+      } else if (named.name.endsWith('Connection')) {
         const first = argument(selection, 'first');
         const last = argument(selection, 'last');
         const size = typeof first === 'number' ? first : typeof last === 'number' ? last : undefined;
@@ -489,21 +525,8 @@ export class GitHubGraphql {
         }
         return repositoryNode(double);
       },
-      node: (args: { id: string }) => {
-        const deployment = /^DE_(\d+)$/.exec(args.id);
-        const found = deployment ? double.findDeployment(deployment[1]) : undefined;
-        if (found) {
-          need(context, 'deployments');
-          return deploymentNode(found);
-        }
-        const commit = /^C_([0-9a-f]{40})$/.exec(args.id);
-        const stored = commit ? double.git.get(commit[1] as string) : undefined;
-        if (stored) {
-          need(context, 'contents');
-          return commitNode(stored);
-        }
-        throw new GitHubGraphqlError('NOT_FOUND', `Could not resolve to a node with the global id of '${args.id}'`);
-      },
+      node: (args: { id: string }) => lookupNode(args.id, context),
+      nodes: (args: { ids: string[] }) => args.ids.map((id) => lookupNode(id, context)),
       rateLimit: () => ({ __typename: 'RateLimit', cost: points, limit: this.limit, remaining, used: this.points, nodeCount: limits.nodes, resetAt: new Date(Date.now() + 3_600_000).toISOString() }),
     };
     const result = execute({ schema, document, rootValue, contextValue: context, variableValues: variables, operationName: operation.name?.value ?? null, fieldResolver }) as Awaited<ReturnType<typeof execute>>;

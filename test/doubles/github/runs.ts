@@ -46,6 +46,8 @@ export const GITHUB_ACTIONS_APP_ID = 15368;
 
 export class WorkflowRuns {
   readonly #runs = new Map<number, WorkflowRunRecord>();
+  readonly #bySha = new Map<string, WorkflowRunRecord[]>();
+  readonly #bySuite = new Map<number, WorkflowRunRecord>();
   readonly #double: GitHubDouble;
 
   constructor(double: GitHubDouble) {
@@ -63,7 +65,11 @@ export class WorkflowRuns {
       ...run,
       jobs: (run.jobs ?? []).map((job) => ({ ...job, id: job.id ?? this.#double.nextId() })),
     };
+    const replaced = this.#runs.get(record.id);
+    if (replaced) this.#bySha.set(replaced.headSha, (this.#bySha.get(replaced.headSha) ?? []).filter((run) => run !== replaced));
     this.#runs.set(record.id, record);
+    this.#bySha.set(record.headSha, [...(this.#bySha.get(record.headSha) ?? []), record]);
+    this.#bySuite.set(record.checkSuiteId, record);
     return record;
   }
 
@@ -78,9 +84,13 @@ export class WorkflowRuns {
     return this.#runs.get(runId);
   }
 
+  bySuite(checkSuiteId: number): WorkflowRunRecord | undefined {
+    return this.#bySuite.get(checkSuiteId);
+  }
+
   /** The runs of a commit, newest first, as its check suites list them. */
   forCommit(sha: string): WorkflowRunRecord[] {
-    return [...this.#runs.values()].filter((run) => run.headSha === sha).sort((a, b) => b.checkSuiteId - a.checkSuiteId);
+    return [...(this.#bySha.get(sha) ?? [])].sort((a, b) => b.checkSuiteId - a.checkSuiteId);
   }
 }
 

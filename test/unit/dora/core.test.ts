@@ -64,11 +64,14 @@ describe('the commits a deployment shipped: previous..own', () => {
     expect(commitsBetween(store, 'e', 'q', 9)).toEqual({ kind: 'missing', missing: [{ oid: 'q', deep: false, near: 9 }] });
   });
 
-  test('reads are spread along the history once a range size is known, shallow ones wait', () => {
-    const missing = Array.from({ length: 10 }, (_, index) => ({ oid: `d${index}`, deep: true, near: 100 - index }));
-    expect(chooseReads([...missing, { oid: 's', deep: false, near: 5 }], { maxReads: 50, perPage: 100, commitsPerRange: undefined }).map((read) => read.oid)).toEqual(['d0']);
-    expect(chooseReads(missing, { maxReads: 50, perPage: 100, commitsPerRange: 25 }).map((read) => read.oid)).toEqual(['d0', 'd4', 'd8']);
-    expect(chooseReads([{ oid: 's', deep: false, near: 5 }], { maxReads: 50, perPage: 100, commitsPerRange: 25 }).map((read) => read.oid)).toEqual(['s']);
+  test('reads are spread along the history once its density is known, shallow ones wait', () => {
+    // Ten heads a minute apart; a page of 100 commits at 25 commits a minute covers 4 minutes.
+    const missing = Array.from({ length: 10 }, (_, index) => ({ oid: `d${index}`, deep: true, near: (100 - index) * 60_000 }));
+    const options = { maxReads: 50, perPage: 100, commitsPerMs: 25 / 60_000 };
+    expect(chooseReads([...missing, { oid: 's', deep: false, near: 5 }], { ...options, commitsPerMs: undefined }).map((read) => read.oid)).toEqual(['d0']);
+    expect(chooseReads(missing, options).map((read) => read.oid)).toEqual(['d0', 'd4', 'd8']);
+    expect(chooseReads(missing, { ...options, maxReads: 2 }).map((read) => read.oid)).toEqual(['d0', 'd4']);
+    expect(chooseReads([{ oid: 's', deep: false, near: 5 }], options).map((read) => read.oid)).toEqual(['s']);
   });
 });
 
