@@ -49982,6 +49982,8 @@ async function doraMetrics(config, context, client = createGitHubClient(config.g
             leadTimes: succeeded.flatMap((deployment) => (commits.shipped.get(deployment.id) ?? []).map((commit) => (deployment.successAt - commit.committedAt) / 1000)),
         };
     });
+    if (commits.unavailable.size > 0)
+        notes.push(`${commits.unavailable.size} deployments count no lead time: GitHub has not got the commits they or their previous deployment ran (a rewritten history, or commits never pushed).`);
     if (!history.complete)
         notes.push(`History read back to ${new Date(config.previous.since).toISOString().slice(0, 10)} and a little beyond; deployments of an environment and service whose previous success lies further back count no lead time.`);
     const report = {

@@ -23,7 +23,8 @@ export interface OracleKeys {
 
 const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const value = (item: string | number | null) => (item === null ? 'NULL' : typeof item === 'number' ? String(item) : quote(item));
-const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+/** Times go in as epoch milliseconds, the window's bounds too, so no rounding hides an instant. */
+const ms = (iso: string) => Date.parse(iso);
 
 function insert(table: string, rows: Array<Array<string | number | null>>): string {
   const statements: string[] = [];
@@ -36,9 +37,9 @@ function insert(table: string, rows: Array<Array<string | number | null>>): stri
 
 /** The records of the double as SQL: deployments (payload JSON), statuses in order, commits, parents. */
 export function recordsSql(github: GitHubDouble): string {
-  const deployments = github.deployments.map((deployment) => [deployment.id, deployment.environment, seconds(deployment.createdAt), deployment.sha, JSON.stringify(deployment.payload ?? {})]);
-  const statuses = github.deployments.flatMap((deployment) => deployment.statuses.map((status, index) => [status.id, deployment.id, index, status.state, status.description, seconds(status.createdAt)]));
-  const commits = github.git.all().map((commit) => [commit.oid, seconds(commit.committedDate)]);
+  const deployments = github.deployments.map((deployment) => [deployment.id, deployment.environment, ms(deployment.createdAt), deployment.sha, JSON.stringify(deployment.payload ?? {})]);
+  const statuses = github.deployments.flatMap((deployment) => deployment.statuses.map((status, index) => [status.id, deployment.id, index, status.state, status.description, ms(status.createdAt)]));
+  const commits = github.git.all().map((commit) => [commit.oid, ms(commit.committedDate)]);
   const parents = github.git.all().flatMap((commit) => commit.parents.map((parent) => [commit.oid, parent]));
   return [
     'CREATE TABLE deployments (id INTEGER PRIMARY KEY, environment TEXT, created_at INTEGER, sha TEXT, payload TEXT);',
@@ -56,8 +57,7 @@ export function recordsSql(github: GitHubDouble): string {
 
 /** The four keys of every environment and service over [since, until) (epoch ms), by SQL alone. */
 export function keysSql(options: { environments: string[]; defaultService: string; since: number; until: number }): string {
-  const since = Math.floor(options.since / 1000);
-  const until = Math.floor(options.until / 1000);
+  const { since, until } = options;
   const environments = options.environments.map(quote).join(', ');
   return `
 -- Ours: the payload carries deployActions 1. No service field: the default service.
@@ -121,7 +121,7 @@ CREATE INDEX ancestors_start ON ancestors (start, oid);
 
 -- Lead time of each commit shipped: reachable from the deployment, not from the previous one.
 CREATE TEMP TABLE lead AS
-SELECT p.environment, p.service, p.success_at - c.committed_at AS value
+SELECT p.environment, p.service, (p.success_at - c.committed_at) / 1000.0 AS value
 FROM pairs p
 JOIN ancestors a ON a.start = p.head
 JOIN commits c ON c.oid = a.oid
@@ -130,8 +130,8 @@ WHERE NOT EXISTS (SELECT 1 FROM ancestors b WHERE b.start = p.previous AND b.oid
 -- Time to restore: from a failure going live to the first later success of another deployment.
 CREATE TEMP TABLE restores AS
 SELECT f.environment, f.service, f.id,
-  (SELECT MIN(s.success_at) FROM successes s
-    WHERE s.environment = f.environment AND s.service = f.service AND s.id <> f.id AND s.success_at > f.went_live_at) - f.went_live_at AS value
+  ((SELECT MIN(s.success_at) FROM successes s
+    WHERE s.environment = f.environment AND s.service = f.service AND s.id <> f.id AND s.success_at > f.went_live_at) - f.went_live_at) / 1000.0 AS value
 FROM failed f WHERE f.went_live_at >= ${since} AND f.went_live_at < ${until};
 
 -- Median (mean of the two middle values) and p90 (nearest rank: ceil(0.9 n), as (9n + 9) / 10).
@@ -144,8 +144,8 @@ CREATE TEMP TABLE groups AS SELECT DISTINCT environment, service FROM ours;
 
 SELECT g.environment, g.service,
   (SELECT COUNT(*) FROM facts f WHERE f.environment = g.environment AND f.service = g.service AND f.success_at >= ${since} AND f.success_at < ${until}) AS deployments,
-  (SELECT COUNT(*) FROM facts f WHERE f.environment = g.environment AND f.service = g.service AND f.success_at >= ${since} AND f.success_at < ${until}) * 1.0 / ((${until} - ${since}) / 86400.0) AS per_day,
-  (SELECT COUNT(*) FROM facts f WHERE f.environment = g.environment AND f.service = g.service AND f.success_at >= ${since} AND f.success_at < ${until}) * 1.0 / (((${until} - ${since}) / 86400.0) / 7.0) AS per_week,
+  (SELECT COUNT(*) FROM facts f WHERE f.environment = g.environment AND f.service = g.service AND f.success_at >= ${since} AND f.success_at < ${until}) * 1.0 / ((${until} - ${since}) / 86400000.0) AS per_day,
+  (SELECT COUNT(*) FROM facts f WHERE f.environment = g.environment AND f.service = g.service AND f.success_at >= ${since} AND f.success_at < ${until}) * 1.0 / (((${until} - ${since}) / 86400000.0) / 7.0) AS per_week,
   (SELECT COUNT(*) FROM lead_ranked l WHERE l.environment = g.environment AND l.service = g.service) AS lead_count,
   (SELECT AVG(value) FROM lead_ranked l WHERE l.environment = g.environment AND l.service = g.service AND l.r IN ((l.n + 1) / 2, (l.n + 2) / 2)) AS lead_median,
   (SELECT value FROM lead_ranked l WHERE l.environment = g.environment AND l.service = g.service AND l.r = (9 * l.n + 9) / 10) AS lead_p90,
