@@ -49913,12 +49913,13 @@ async function doraMetrics(config, context, client = createGitHubClient(config.g
             const known = info.known.length > 0 ? `; its environments: ${info.known.join(', ')}` : '; it has none yet (GitHub creates one with the first deployment that names it)';
             throw new InputError('environments', `${unknown.map((name) => JSON.stringify(name)).join(', ')} ${unknown.length === 1 ? 'is not an environment' : 'are not environments'} of ${context.repository}${known}`);
         }
-        core_info(`${config.environments.join(', ')}: found; required reviewers on ${[...info.reviewed].join(', ') || 'none'}`);
+        // Names are the user's text: never at the start of a line, where the runner reads workflow commands.
+        core_info(`Environments found: ${config.environments.join(', ')}; required reviewers on ${[...info.reviewed].join(', ') || 'none'}`);
         return info;
     });
     const history = await group('Deployment history', async () => {
         const read = await readDeployments(graphql, repository, { environments: config.environments, horizon: config.previous.since, defaultService: context.repo });
-        core_info(`${read.deployments.length} deployments read (${read.foreign} by other tools, not counted)${read.complete ? ', the whole history' : ''}`);
+        core_info(`Deployments read: ${read.deployments.length} (${read.foreign} by other tools, not counted)${read.complete ? ', the whole history' : ''}`);
         return read;
     });
     const wanted = (deployment) => config.services.length === 0 || config.services.includes(deployment.service);
@@ -49942,7 +49943,7 @@ async function doraMetrics(config, context, client = createGitHubClient(config.g
     }
     const commits = await group('Commits shipped', async () => {
         const read = await readRanges(graphql, repository, ranges);
-        core_info(`${ranges.length} deployments' commits read${read.unavailable.size > 0 ? `; ${read.unavailable.size} could not be (their commits are not in the repository)` : ''}`);
+        core_info(`Commits read for ${ranges.length} deployments${read.unavailable.size > 0 ? `; ${read.unavailable.size} could not be (their commits are not in the repository)` : ''}`);
         return read;
     });
     const inWindow = (deployment) => deployment.createdAt >= config.window.since && deployment.createdAt < config.window.until;
@@ -49958,7 +49959,7 @@ async function doraMetrics(config, context, client = createGitHubClient(config.g
             found.set(runId, run);
         if (missing.length > viaRest.length)
             notes.push(`${missing.length - viaRest.length} older runs of environments with reviewers were not found through their commits' check suites and not read one by one (at most ${MAX_REST_APPROVAL_READS}): their approvals are missing from the audit trail.`);
-        core_info(`${found.size} runs read for ${windowDeployments.length} deployments of the window${viaRest.length > 0 ? ` (${viaRest.length} through REST)` : ''}`);
+        core_info(`Runs read: ${found.size} for ${windowDeployments.length} deployments of the window${viaRest.length > 0 ? ` (${viaRest.length} through REST)` : ''}`);
         return found;
     });
     const named = rolledBack(history.deployments);
@@ -50070,7 +50071,7 @@ async function run() {
         };
         for (const name of OUTPUTS)
             setOutput(name, outputs[name]);
-        core_info(`${calls.graphql} GraphQL calls (${calls.points} points) and ${calls.rest} REST calls for ${report.audit.length} deployments in the window`);
+        core_info(`GitHub API: ${calls.graphql} GraphQL calls (${calls.points} points) and ${calls.rest} REST calls for ${report.audit.length} deployments in the window`);
     });
 }
 

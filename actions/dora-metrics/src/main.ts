@@ -129,13 +129,14 @@ export async function doraMetrics(config: DoraConfig, context: RunContext, clien
       const known = info.known.length > 0 ? `; its environments: ${info.known.join(', ')}` : '; it has none yet (GitHub creates one with the first deployment that names it)';
       throw new InputError('environments', `${unknown.map((name) => JSON.stringify(name)).join(', ')} ${unknown.length === 1 ? 'is not an environment' : 'are not environments'} of ${context.repository}${known}`);
     }
-    core.info(`${config.environments.join(', ')}: found; required reviewers on ${[...info.reviewed].join(', ') || 'none'}`);
+    // Names are the user's text: never at the start of a line, where the runner reads workflow commands.
+    core.info(`Environments found: ${config.environments.join(', ')}; required reviewers on ${[...info.reviewed].join(', ') || 'none'}`);
     return info;
   });
 
   const history = await core.group('Deployment history', async () => {
     const read = await readDeployments(graphql, repository, { environments: config.environments, horizon: config.previous.since, defaultService: context.repo });
-    core.info(`${read.deployments.length} deployments read (${read.foreign} by other tools, not counted)${read.complete ? ', the whole history' : ''}`);
+    core.info(`Deployments read: ${read.deployments.length} (${read.foreign} by other tools, not counted)${read.complete ? ', the whole history' : ''}`);
     return read;
   });
 
@@ -159,7 +160,7 @@ export async function doraMetrics(config: DoraConfig, context: RunContext, clien
   }
   const commits = await core.group('Commits shipped', async () => {
     const read = await readRanges(graphql, repository, ranges);
-    core.info(`${ranges.length} deployments' commits read${read.unavailable.size > 0 ? `; ${read.unavailable.size} could not be (their commits are not in the repository)` : ''}`);
+    core.info(`Commits read for ${ranges.length} deployments${read.unavailable.size > 0 ? `; ${read.unavailable.size} could not be (their commits are not in the repository)` : ''}`);
     return read;
   });
 
@@ -174,7 +175,7 @@ export async function doraMetrics(config: DoraConfig, context: RunContext, clien
     const viaRest = missing.slice(-MAX_REST_APPROVAL_READS);
     for (const [runId, run] of await readMissingReviews(client, context, viaRest)) found.set(runId, run);
     if (missing.length > viaRest.length) notes.push(`${missing.length - viaRest.length} older runs of environments with reviewers were not found through their commits' check suites and not read one by one (at most ${MAX_REST_APPROVAL_READS}): their approvals are missing from the audit trail.`);
-    core.info(`${found.size} runs read for ${windowDeployments.length} deployments of the window${viaRest.length > 0 ? ` (${viaRest.length} through REST)` : ''}`);
+    core.info(`Runs read: ${found.size} for ${windowDeployments.length} deployments of the window${viaRest.length > 0 ? ` (${viaRest.length} through REST)` : ''}`);
     return found;
   });
 
@@ -284,6 +285,6 @@ export async function run(): Promise<void> {
       'api-calls': String(calls.graphql + calls.rest),
     };
     for (const name of OUTPUTS) core.setOutput(name, outputs[name]);
-    core.info(`${calls.graphql} GraphQL calls (${calls.points} points) and ${calls.rest} REST calls for ${report.audit.length} deployments in the window`);
+    core.info(`GitHub API: ${calls.graphql} GraphQL calls (${calls.points} points) and ${calls.rest} REST calls for ${report.audit.length} deployments in the window`);
   });
 }
