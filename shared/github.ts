@@ -17,7 +17,19 @@ export interface GitHubClientOptions {
   maxRateLimitWaitSeconds?: number;
   /** How many times one request is retried after a rate limit. */
   maxRateLimitRetries?: number;
+  /**
+   * A client that only reads. GitHub asks for a second between mutative requests, and the
+   * throttling plugin spaces GraphQL queries (POSTs) the same way; reads need no such pause
+   * (GitHub's secondary limit for them is points per minute), so a reading client skips it.
+   */
+  readOnly?: boolean;
 }
+
+/**
+ * A limiter that lets every job through at once: what the plugin's `write` group becomes for reads.
+ * Duck-typed (the plugin calls only key(id).schedule(options, job)), so no Bottleneck of our own.
+ */
+const UNPACED = { key: () => ({ schedule: <T>(_options: unknown, job: (...args: unknown[]) => Promise<T>, ...args: unknown[]) => job(...args) }) };
 
 export function createGitHubClient(token: string, options: GitHubClientOptions = {}): GitHubClient {
   const { maxRateLimitWaitSeconds = 60, maxRateLimitRetries = 2 } = options;
@@ -40,6 +52,7 @@ export function createGitHubClient(token: string, options: GitHubClientOptions =
       throttle: {
         onRateLimit: onLimit('rate limit'),
         onSecondaryRateLimit: onLimit('secondary rate limit'),
+        ...(options.readOnly ? { write: UNPACED as never } : {}),
       },
     },
     retry,

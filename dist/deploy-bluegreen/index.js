@@ -47920,6 +47920,11 @@ throttling.triggersNotification = triggersNotification;
 
 
 
+/**
+ * A limiter that lets every job through at once: what the plugin's `write` group becomes for reads.
+ * Duck-typed (the plugin calls only key(id).schedule(options, job)), so no Bottleneck of our own.
+ */
+const UNPACED = { key: () => ({ schedule: (_options, job, ...args) => job(...args) }) };
 function createGitHubClient(token, options = {}) {
     const { maxRateLimitWaitSeconds = 60, maxRateLimitRetries = 2 } = options;
     const onLimit = (kind) => (retryAfter, request, _octokit, retryCount) => {
@@ -47937,6 +47942,7 @@ function createGitHubClient(token, options = {}) {
         throttle: {
             onRateLimit: onLimit('rate limit'),
             onSecondaryRateLimit: onLimit('secondary rate limit'),
+            ...(options.readOnly ? { write: UNPACED } : {}),
         },
     }, retry, throttling);
 }

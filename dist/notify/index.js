@@ -39540,7 +39540,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: OUTPUTS, notify
+// UNUSED EXPORTS: OUTPUTS, notify, notifyReport
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -47924,6 +47924,11 @@ throttling.triggersNotification = triggersNotification;
 
 
 
+/**
+ * A limiter that lets every job through at once: what the plugin's `write` group becomes for reads.
+ * Duck-typed (the plugin calls only key(id).schedule(options, job)), so no Bottleneck of our own.
+ */
+const UNPACED = { key: () => ({ schedule: (_options, job, ...args) => job(...args) }) };
 function createGitHubClient(token, options = {}) {
     const { maxRateLimitWaitSeconds = 60, maxRateLimitRetries = 2 } = options;
     const onLimit = (kind) => (retryAfter, request, _octokit, retryCount) => {
@@ -47941,6 +47946,7 @@ function createGitHubClient(token, options = {}) {
         throttle: {
             onRateLimit: onLimit('rate limit'),
             onSecondaryRateLimit: onLimit('secondary rate limit'),
+            ...(options.readOnly ? { write: UNPACED } : {}),
         },
     }, retry, throttling);
 }
@@ -48907,6 +48913,41 @@ function readConfig(source = runnerInputs) {
         },
     };
 }
+/** The channels a report can go to: it is not a deployment story, so no record and no PR comment. */
+const REPORT_CHANNELS = ['summary', 'slack'];
+/** Whether the step posts a report rather than a deployment story. */
+function wantsReport(source = runnerInputs) {
+    return source.get('report') !== '';
+}
+function readReportConfig(source = runnerInputs) {
+    const inputs = new Inputs(source, { secret: SECRET_INPUTS });
+    const markdown = inputs.required('report');
+    for (const name of ['status', 'environment']) {
+        if (inputs.isSet(name))
+            throw new InputError(name, 'is not used with report: a report is not about one deployment (leave it out, or drop report to tell a deployment story)');
+    }
+    const requested = inputs.list('channels');
+    for (const channel of requested) {
+        if (!REPORT_CHANNELS.includes(channel.toLowerCase())) {
+            throw new InputError('channels', `${JSON.stringify(channel)} cannot take a report; with report, channels may be ${REPORT_CHANNELS.join(' and ')}`);
+        }
+    }
+    const channels = inputs.choices('channels', REPORT_CHANNELS, ['summary']);
+    const slack = parseSlack(inputs, channels.includes('slack'));
+    if (slack?.ts)
+        throw new InputError('slack-ts', 'is not used with report: each report is a new message');
+    return {
+        inputs,
+        config: {
+            markdown,
+            channels,
+            ...(slack ? { slack } : {}),
+            timeoutMs: inputs.duration('timeout', '60s', { min: 1000, max: 15 * 60_000 }),
+            failOnError: inputs.boolean('fail-on-error', false),
+            secrets: SECRET_INPUTS.map((name) => source.get(name)).filter((value) => value !== ''),
+        },
+    };
+}
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/notify/src/story.js
 
@@ -49141,6 +49182,34 @@ function renderSlack(story) {
     const mentionText = story.mentions.length > 0 ? ` cc ${story.mentions.map(slackMention).join(' ')}` : '';
     return { text: shorten(`${title}${mentionText}`, SLACK_LIMITS.fallbackText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
+/**
+ * A report (Markdown of the user's, such as dora-metrics' digest) as a Slack message: its first line
+ * as the header, the rest converted to mrkdwn in sections cut at line ends within Slack's limits,
+ * and a link to the run.
+ */
+function renderSlackReport(markdown, runUrl) {
+    const [first = '', ...rest] = markdown.trim().split(/\r?\n/);
+    const title = first.replace(/^#{1,6}\s+/, '').replace(/\*\*([^*]+)\*\*/g, '$1').replace(/__([^_]+)__/g, '$1').replace(/\[([^\]]+)\]\([^)]*\)/g, '$1').trim() || 'Report';
+    const sections = [];
+    let current = '';
+    for (const line of markdownToMrkdwn(rest.join('\n').trim()).split('\n')) {
+        const piece = shorten(line, SLACK_LIMITS.sectionText);
+        if (current && current.length + 1 + piece.length > SLACK_LIMITS.sectionText) {
+            sections.push(current);
+            current = piece;
+        }
+        else
+            current = current ? `${current}\n${piece}` : piece;
+    }
+    if (current.trim())
+        sections.push(current);
+    const blocks = [
+        { type: 'header', text: { type: 'plain_text', text: shorten(title, SLACK_LIMITS.header), emoji: true } },
+        ...sections.slice(0, SLACK_LIMITS.blocks - 2).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+        { type: 'actions', elements: [{ type: 'button', action_id: 'deploy-actions-link-0', text: { type: 'plain_text', text: 'View run' }, url: runUrl }] },
+    ];
+    return { text: shorten(title, SLACK_LIMITS.fallbackText), blocks };
+}
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/notify/src/render/teams.js
 
@@ -49289,7 +49358,10 @@ function slackFailure(method, error) {
     return new ChannelError(`Slack ${method} refused: ${error ?? 'unknown error'}${hint ? ` (${hint})` : ''}`);
 }
 async function sendSlack(story, slack, send) {
-    const message = renderSlack(story);
+    return sendSlackMessage(renderSlack(story), slack, send);
+}
+/** Posts (or, with a ts, edits) one rendered message through the webhook or the bot token. */
+async function sendSlackMessage(message, slack, send) {
     if (slack.webhookUrl) {
         const response = await send({ method: 'POST', url: slack.webhookUrl, headers: JSON_HEADERS, body: JSON.stringify(message) });
         if (response.status !== 200)
@@ -49591,6 +49663,7 @@ async function upsertPullRequestComment(client, context, prNumber, story) {
 
 
 
+
 const OUTPUTS = ['slack-ts', 'slack-channel-id', 'discord-message-id', 'comment-id', 'deployment-id', 'channels-sent', 'channels-failed'];
 /** Message references pass through when nothing new was posted, so a later job can still edit. */
 function passThroughOutputs(config) {
@@ -49725,8 +49798,53 @@ async function notify(config, context) {
     outputs['channels-failed'] = results.filter((result) => result.state === 'failed').map((result) => result.channel).join(',');
     return { results, outputs };
 }
+/** A report (the user's Markdown, e.g. dora-metrics' digest) to the summary and Slack: no story, no record. */
+async function notifyReport(config, context) {
+    const results = [];
+    const outputs = {};
+    const secrets = config.secrets;
+    const markdown = redact(config.markdown, secrets);
+    const deadline = Date.now() + config.timeoutMs;
+    const slack = config.slack;
+    if (config.channels.includes('slack') && slack) {
+        await attempt('slack', results, secrets, async () => {
+            const delivery = await sendSlackMessage(renderSlackReport(markdown, context.runUrl), slack, (request) => sendWithRetry(request, { deadline }));
+            Object.assign(outputs, delivery.outputs);
+            return delivery;
+        });
+    }
+    if (config.channels.includes('summary')) {
+        await attempt('summary', results, secrets, async () => {
+            if (!appendSummary(markdown))
+                return { detail: 'no GITHUB_STEP_SUMMARY (not on a runner): nothing written' };
+            return { detail: 'written to the job summary' };
+        });
+    }
+    outputs['channels-sent'] = results.filter((result) => result.state === 'sent').map((result) => result.channel).join(',');
+    outputs['channels-failed'] = results.filter((result) => result.state === 'failed').map((result) => result.channel).join(',');
+    return { results, outputs };
+}
+function reportFailures(results, failOnError) {
+    const failed = results.filter((result) => result.state === 'failed');
+    if (failed.length === 0)
+        return;
+    const list = failed.map((result) => `${result.channel} (${result.detail})`).join('; ');
+    if (failOnError)
+        throw new UserError(`${failed.length} of ${results.length} channels failed: ${list}`);
+    for (const result of failed)
+        core_warning(`notify: ${result.channel} failed: ${result.detail}`);
+}
 async function run() {
     await runAction('notify', async () => {
+        if (wantsReport()) {
+            const { config, inputs } = readReportConfig();
+            inputs.maskSecrets();
+            const { results, outputs } = await notifyReport(config, readRunContext());
+            for (const name of OUTPUTS)
+                setOutput(name, outputs[name] ?? '');
+            reportFailures(results, config.failOnError);
+            return;
+        }
         const { config, inputs } = readConfig();
         inputs.maskSecrets();
         const context = readRunContext();
@@ -49741,14 +49859,7 @@ async function run() {
         const { results, outputs } = await notify(config, context);
         for (const name of OUTPUTS)
             setOutput(name, outputs[name] ?? '');
-        const failed = results.filter((result) => result.state === 'failed');
-        if (failed.length === 0)
-            return;
-        const list = failed.map((result) => `${result.channel} (${result.detail})`).join('; ');
-        if (config.failOnError)
-            throw new UserError(`${failed.length} of ${results.length} channels failed: ${list}`);
-        for (const result of failed)
-            core_warning(`notify: ${result.channel} failed: ${result.detail}`);
+        reportFailures(results, config.failOnError);
     });
 }
 

@@ -5,6 +5,7 @@
  * npm run bench -- canary    the canary judges compared, and the time to a verdict
  * npm run bench -- cache     build-cache's keys, save and restore against @actions/glob and @actions/cache
  * npm run bench -- scan      the secrets scanner against ripgrep and secretlint: throughput, recall, precision
+ * npm run bench -- dora      dora-metrics on 1,000 and 10,000 deployments: wall time and GitHub API calls
  *
  * Startup: what every job pays for each action before it does anything. Bundle size on disk (each
  * job downloads the whole repository, every bundle included) and cold start: spawn to exit on a
@@ -13,6 +14,7 @@
  * restore bundle is 3.1 MB and starts in about 3.1x bare node.
  *
  * Switch: see switch-load.ts. Canary: see canary-judges.ts. Cache: see cache-bench.ts. Scan: see scan-bench.ts.
+ * Dora: see dora-bench.ts.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { logNormal, openMetrics, seeded, type SyntheticSeries } from '../sandbox
 import { startPrometheus } from '../sandbox/servers.ts';
 import { benchKeys, benchSaveRestore } from './cache-bench.ts';
 import { benchJudges } from './canary-judges.ts';
+import { benchDora, DORA_HEADER, DORA_SHAPE_NOTE } from './dora-bench.ts';
 import { benchRecallPrecision, benchSecretsThroughput } from './scan-bench.ts';
 import { benchSwitchUnderLoad, SWITCH_HEADER } from './switch-load.ts';
 
@@ -174,6 +177,11 @@ if (!only || only === 'scan') {
   console.log('Secrets scanner recall and precision per family on the generated labelled corpus:\n');
   console.log(table(quality.header, quality.rows));
   console.log(`\n${quality.note}\n`);
+}
+if (!only || only === 'dora') {
+  console.log(`dora-metrics from its bundle against the GitHub double (GraphQL checked against GitHub's schema); history: ${DORA_SHAPE_NOTE}:\n`);
+  console.log(table(DORA_HEADER, await benchDora()));
+  console.log('');
 }
 if (!only || only === 'switch') {
   console.log('Blue-green switch and instant rollback under continuous keep-alive load:\n');

@@ -32,6 +32,9 @@ export const PROGRAMS: Record<string, { package: string; neededBy: Array<'test' 
   rg: { package: 'ripgrep', neededBy: ['test', 'bench'] },
   // GNU time: the peak memory of a peer tool in the scan benchmark.
   time: { package: 'time', neededBy: ['bench'] },
+  // dora-metrics: the push goes to a real Pushgateway; the SQL oracle of the four keys is SQLite's shell.
+  'prometheus-pushgateway': { package: 'prometheus-pushgateway', neededBy: ['test'] },
+  sqlite3: { package: 'sqlite3', neededBy: ['test'] },
 };
 
 export function missingPackages(purpose: 'test' | 'demo' | 'bench'): string[] {

@@ -427,3 +427,30 @@ export async function startAzurite(): Promise<Azurite> {
     },
   };
 }
+
+export interface Pushgateway {
+  url: string;
+  /** host:port, for a Prometheus scrape target. */
+  address: string;
+  stop(): Promise<void>;
+}
+
+/** Prometheus' Pushgateway from Debian (prometheus-pushgateway) on a free loopback port, in memory. */
+export async function startPushgateway(): Promise<Pushgateway> {
+  const binary = which('prometheus-pushgateway');
+  if (!binary) throw new Error('prometheus-pushgateway is not installed (Debian package prometheus-pushgateway; npm test installs it)');
+  const port = await freePort();
+  const child = spawn(binary, [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`prometheus-pushgateway exited: ${stderr}`);
+    try {
+      return (await fetch(`${url}/-/ready`)).status === 200;
+    } catch {
+      return false;
+    }
+  }, 'the pushgateway to be ready', 30_000);
+  return { url, address: `127.0.0.1:${port}`, stop: () => stopChild(child) };
+}

@@ -73,7 +73,7 @@ export class Stage {
   }
 
   /** Runs the action as the runner would, with this stage's router, commands and a fast health gate. */
-  async run(action: 'deploy-bluegreen' | 'rollback', inputs: Record<string, string>, options: { runId?: string } = {}): Promise<StepResult> {
+  async run(action: 'deploy-bluegreen' | 'rollback', inputs: Record<string, string>, options: { runId?: string; sha?: string } = {}): Promise<StepResult> {
     const { main } = await this.harness.run(action, {
       inputs: {
         environment: 'production',
@@ -84,7 +84,7 @@ export class Stage {
         ...FAST_HEALTH,
         ...inputs,
       },
-      github: { apiUrl: this.github.apiUrl, token: DEFAULT_TOKEN, runId: options.runId ?? '4242' },
+      github: { apiUrl: this.github.apiUrl, token: DEFAULT_TOKEN, runId: options.runId ?? '4242', ...(options.sha ? { sha: options.sha } : {}) },
     });
     return main;
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseJson, statusLine, type HttpRequest, type HttpResponse } from '../../../shared/http.ts';
 import { DISCORD_WEBHOOK_PATH, type NotifyConfig, type SlackConfig } from './inputs.ts';
 import { renderDiscord } from './render/discord.ts';
-import { renderSlack } from './render/slack.ts';
+import { renderSlack, type SlackMessage } from './render/slack.ts';
 import { renderTeams } from './render/teams.ts';
 import { renderWebhookBody, signature } from './render/webhook.ts';
 import type { Story } from './story.ts';
@@ -68,7 +68,11 @@ function slackFailure(method: string, error: string | undefined): ChannelError {
 }
 
 export async function sendSlack(story: Story, slack: SlackConfig, send: Send): Promise<Delivery> {
-  const message = renderSlack(story);
+  return sendSlackMessage(renderSlack(story), slack, send);
+}
+
+/** Posts (or, with a ts, edits) one rendered message through the webhook or the bot token. */
+export async function sendSlackMessage(message: SlackMessage, slack: SlackConfig, send: Send): Promise<Delivery> {
   if (slack.webhookUrl) {
     const response = await send({ method: 'POST', url: slack.webhookUrl, headers: JSON_HEADERS, body: JSON.stringify(message) });
     if (response.status !== 200) throw new ChannelError(`Slack incoming webhook answered ${statusLine(response)}`);

@@ -113,7 +113,7 @@ function readMention(inputs: Inputs): string[] {
   return [...new Set(items)];
 }
 
-function parseSlack(inputs: Inputs, chosen: boolean): SlackConfig | undefined {
+export function parseSlack(inputs: Inputs, chosen: boolean): SlackConfig | undefined {
   const webhookUrl = inputs.url('slack-webhook-url');
   const botToken = inputs.string('slack-bot-token');
   const channel = inputs.string('slack-channel');
@@ -211,6 +211,53 @@ export function readConfig(source: InputSource = runnerInputs): { config: Notify
       failOnError: inputs.boolean('fail-on-error', false),
       secrets: SECRET_INPUTS.map((name) => source.get(name)).filter((value) => value !== ''),
       warnings,
+    },
+  };
+}
+
+/** The channels a report can go to: it is not a deployment story, so no record and no PR comment. */
+export const REPORT_CHANNELS = ['summary', 'slack'] as const;
+export type ReportChannel = (typeof REPORT_CHANNELS)[number];
+
+/** notify with `report`: Markdown posted as it is (a weekly summary), instead of a deployment story. */
+export interface ReportConfig {
+  markdown: string;
+  channels: ReportChannel[];
+  slack?: SlackConfig;
+  timeoutMs: number;
+  failOnError: boolean;
+  secrets: string[];
+}
+
+/** Whether the step posts a report rather than a deployment story. */
+export function wantsReport(source: InputSource = runnerInputs): boolean {
+  return source.get('report') !== '';
+}
+
+export function readReportConfig(source: InputSource = runnerInputs): { config: ReportConfig; inputs: Inputs } {
+  const inputs = new Inputs(source, { secret: SECRET_INPUTS });
+  const markdown = inputs.required('report');
+  for (const name of ['status', 'environment'] as const) {
+    if (inputs.isSet(name)) throw new InputError(name, 'is not used with report: a report is not about one deployment (leave it out, or drop report to tell a deployment story)');
+  }
+  const requested = inputs.list('channels');
+  for (const channel of requested) {
+    if (!(REPORT_CHANNELS as readonly string[]).includes(channel.toLowerCase())) {
+      throw new InputError('channels', `${JSON.stringify(channel)} cannot take a report; with report, channels may be ${REPORT_CHANNELS.join(' and ')}`);
+    }
+  }
+  const channels = inputs.choices('channels', REPORT_CHANNELS, ['summary']);
+  const slack = parseSlack(inputs, channels.includes('slack'));
+  if (slack?.ts) throw new InputError('slack-ts', 'is not used with report: each report is a new message');
+  return {
+    inputs,
+    config: {
+      markdown,
+      channels,
+      ...(slack ? { slack } : {}),
+      timeoutMs: inputs.duration('timeout', '60s', { min: 1000, max: 15 * 60_000 }),
+      failOnError: inputs.boolean('fail-on-error', false),
+      secrets: SECRET_INPUTS.map((name) => source.get(name)).filter((value) => value !== ''),
     },
   };
 }

@@ -6,7 +6,7 @@ import { createGitHubClient, type GitHubClient } from '../../../shared/github.ts
 import { sendWithRetry, type HttpRequest } from '../../../shared/http.ts';
 import { appendSummary, escapeCell, table } from '../../../shared/markdown.ts';
 import { redact } from '../../../shared/secrets.ts';
-import { ChannelError, sendDiscord, sendSlack, sendTeams, sendWebhook, type Delivery, type Send } from './chat-channels.ts';
+import { ChannelError, sendDiscord, sendSlack, sendSlackMessage, sendTeams, sendWebhook, type Delivery, type Send } from './chat-channels.ts';
 import {
   commitAuthor,
   pullRequestForCommit,
@@ -16,8 +16,9 @@ import {
   writeDeploymentStatus,
   type RecordsRead,
 } from './github-channels.ts';
-import { readConfig, type Channel, type NotifyConfig } from './inputs.ts';
+import { readConfig, readReportConfig, wantsReport, type Channel, type NotifyConfig, type ReportConfig } from './inputs.ts';
 import { renderMarkdown } from './render/markdown.ts';
+import { renderSlackReport } from './render/slack.ts';
 import { buildStory, type Story } from './story.ts';
 
 export const OUTPUTS = ['slack-ts', 'slack-channel-id', 'discord-message-id', 'comment-id', 'deployment-id', 'channels-sent', 'channels-failed'] as const;
@@ -172,8 +173,50 @@ export async function notify(config: NotifyConfig, context: RunContext): Promise
   return { results, outputs };
 }
 
+/** A report (the user's Markdown, e.g. dora-metrics' digest) to the summary and Slack: no story, no record. */
+export async function notifyReport(config: ReportConfig, context: RunContext): Promise<{ results: ChannelResult[]; outputs: Partial<Record<Output, string>> }> {
+  const results: ChannelResult[] = [];
+  const outputs: Partial<Record<Output, string>> = {};
+  const secrets = config.secrets;
+  const markdown = redact(config.markdown, secrets);
+  const deadline = Date.now() + config.timeoutMs;
+  const slack = config.slack;
+  if (config.channels.includes('slack') && slack) {
+    await attempt('slack', results, secrets, async () => {
+      const delivery = await sendSlackMessage(renderSlackReport(markdown, context.runUrl), slack, (request) => sendWithRetry(request, { deadline }));
+      Object.assign(outputs, delivery.outputs);
+      return delivery;
+    });
+  }
+  if (config.channels.includes('summary')) {
+    await attempt('summary', results, secrets, async () => {
+      if (!appendSummary(markdown)) return { detail: 'no GITHUB_STEP_SUMMARY (not on a runner): nothing written' };
+      return { detail: 'written to the job summary' };
+    });
+  }
+  outputs['channels-sent'] = results.filter((result) => result.state === 'sent').map((result) => result.channel).join(',');
+  outputs['channels-failed'] = results.filter((result) => result.state === 'failed').map((result) => result.channel).join(',');
+  return { results, outputs };
+}
+
+function reportFailures(results: readonly ChannelResult[], failOnError: boolean): void {
+  const failed = results.filter((result) => result.state === 'failed');
+  if (failed.length === 0) return;
+  const list = failed.map((result) => `${result.channel} (${result.detail})`).join('; ');
+  if (failOnError) throw new UserError(`${failed.length} of ${results.length} channels failed: ${list}`);
+  for (const result of failed) core.warning(`notify: ${result.channel} failed: ${result.detail}`);
+}
+
 export async function run(): Promise<void> {
   await runAction('notify', async () => {
+    if (wantsReport()) {
+      const { config, inputs } = readReportConfig();
+      inputs.maskSecrets();
+      const { results, outputs } = await notifyReport(config, readRunContext());
+      for (const name of OUTPUTS) core.setOutput(name, outputs[name] ?? '');
+      reportFailures(results, config.failOnError);
+      return;
+    }
     const { config, inputs } = readConfig();
     inputs.maskSecrets();
     const context = readRunContext();
@@ -187,11 +230,6 @@ export async function run(): Promise<void> {
 
     const { results, outputs } = await notify(config, context);
     for (const name of OUTPUTS) core.setOutput(name, outputs[name] ?? '');
-
-    const failed = results.filter((result) => result.state === 'failed');
-    if (failed.length === 0) return;
-    const list = failed.map((result) => `${result.channel} (${result.detail})`).join('; ');
-    if (config.failOnError) throw new UserError(`${failed.length} of ${results.length} channels failed: ${list}`);
-    for (const result of failed) core.warning(`notify: ${result.channel} failed: ${result.detail}`);
+    reportFailures(results, config.failOnError);
   });
 }

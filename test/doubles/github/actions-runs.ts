@@ -13,7 +13,15 @@ import type { Call, Deployment, EnvironmentConfig, GitHubDouble, Permission } fr
  *   GET  /repos/{o}/{r}/actions/runs/{run_id}/approvals            the review history
  * A review follows the environment's rules: only a listed reviewer may decide, and with
  * prevent_self_review not the person who triggered the run.
+ *
+ * Each run is also the check suite GitHub Actions made for it (its own id space), which GraphQL
+ * reads as CheckSuite, WorkflowRun, CheckRun and DeploymentReview (graphql.ts). Histories made up by
+ * a test without running anything (dora-metrics' seeded model) come in through recordRun() and
+ * recordApprovals().
  */
+
+/** GitHub Actions' app id: check suites of workflow runs belong to it. */
+export const GITHUB_ACTIONS_APP_ID = 15368;
 
 export type RunStatus = 'queued' | 'in_progress' | 'waiting' | 'pending' | 'completed';
 export type RunConclusion = 'success' | 'failure' | 'cancelled' | 'startup_failure' | 'skipped' | null;
@@ -28,6 +36,16 @@ export interface RunJob {
   labels: string[];
   runnerName: string | null;
   steps: Array<{ name: string; number: number; status: 'queued' | 'in_progress' | 'completed'; conclusion: string | null; startedAt: string | null; completedAt: string | null }>;
+}
+
+/** A job of a run a test makes up (recordRun): its timing and how it ended. */
+export interface RecordedJob {
+  id?: number;
+  name: string;
+  startedAt: string;
+  /** Null while the job runs. */
+  completedAt: string | null;
+  conclusion: RunJob['conclusion'];
 }
 
 export interface Review {
@@ -53,6 +71,8 @@ export interface PendingDeployment {
 
 export interface WorkflowRun {
   id: number;
+  /** The check suite GitHub Actions made for the run. */
+  checkSuiteId: number;
   runNumber: number;
   runAttempt: number;
   name: string;
@@ -90,6 +110,7 @@ export class WorkflowRuns {
     this.#nextNumber += 1;
     const run: WorkflowRun = {
       id: this.#nextRun,
+      checkSuiteId: this.#github.nextId(),
       runNumber: this.#nextNumber,
       runAttempt: 1,
       triggeringActor: fields.actor,
@@ -108,6 +129,67 @@ export class WorkflowRuns {
 
   find(id: number | string): WorkflowRun | undefined {
     return this.all.find((run) => run.id === Number(id));
+  }
+
+  /**
+   * A finished run as if GitHub Actions had made it, for histories a test makes up: its jobs (with
+   * their timing) completed, ids given where missing. A run with the same id is replaced.
+   */
+  recordRun(fields: Pick<WorkflowRun, 'id' | 'headSha' | 'createdAt'> & Partial<Pick<WorkflowRun, 'actor' | 'event' | 'runAttempt' | 'name' | 'path' | 'headBranch'>> & { jobs?: RecordedJob[] }): WorkflowRun {
+    const existing = this.all.findIndex((run) => run.id === fields.id);
+    if (existing >= 0) this.all.splice(existing, 1);
+    const actor = fields.actor ?? 'octocat';
+    const jobs = (fields.jobs ?? []).map((job): RunJob => ({
+      id: job.id ?? this.#github.nextId(),
+      name: job.name,
+      status: job.completedAt === null ? 'in_progress' : 'completed',
+      conclusion: job.conclusion,
+      startedAt: job.startedAt,
+      completedAt: job.completedAt,
+      labels: [],
+      runnerName: null,
+      steps: [],
+    }));
+    const finished = jobs.every((job) => job.completedAt !== null);
+    const run: WorkflowRun = {
+      id: fields.id,
+      checkSuiteId: this.#github.nextId(),
+      runNumber: ++this.#nextNumber,
+      runAttempt: fields.runAttempt ?? 1,
+      name: fields.name ?? 'deploy',
+      path: fields.path ?? '.github/workflows/deploy.yml',
+      event: fields.event ?? 'push',
+      headSha: fields.headSha,
+      headBranch: fields.headBranch ?? 'main',
+      actor,
+      triggeringActor: actor,
+      status: finished ? 'completed' : 'in_progress',
+      conclusion: finished ? (jobs.some((job) => job.conclusion === 'failure') ? 'failure' : 'success') : null,
+      createdAt: fields.createdAt,
+      updatedAt: jobs.map((job) => job.completedAt ?? job.startedAt).sort().at(-1) ?? fields.createdAt,
+      jobs,
+      pending: [],
+      reviews: [],
+    };
+    this.all.push(run);
+    return run;
+  }
+
+  /** Reviews given in a recorded run, in the order given (GitHub's approvals history has no timestamps). */
+  recordApprovals(runId: number, reviews: Array<Omit<Review, 'at'>>): void {
+    const run = this.find(runId);
+    if (!run) throw new Error(`double: no run ${runId} to record approvals for (recordRun first)`);
+    run.reviews.push(...reviews.map((review) => ({ ...review, at: run.createdAt })));
+  }
+
+  /** The run whose check suite this is. */
+  bySuite(checkSuiteId: number): WorkflowRun | undefined {
+    return this.all.find((run) => run.checkSuiteId === checkSuiteId);
+  }
+
+  /** The runs of a commit, newest first, as its check suites list them. */
+  forCommit(sha: string): WorkflowRun[] {
+    return this.all.filter((run) => run.headSha === sha).sort((a, b) => b.checkSuiteId - a.checkSuiteId);
   }
 
   update(run: WorkflowRun, status: RunStatus, conclusion: RunConclusion = null): void {

@@ -1,6 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { HttpDouble, type Fault, type RecordedRequest, type Reply } from '../http-double.ts';
 import { RUN_HANDLERS, RUN_PERMISSIONS, WorkflowRuns } from './actions-runs.ts';
+import { CommitGraph } from './commits.ts';
+import { GitHubGraphql } from './graphql.ts';
 import { gitHubOpenApi, type Route } from './openapi.ts';
 
 /**
@@ -195,8 +197,11 @@ export class GitHubDouble extends HttpDouble {
   readonly branches = new Map<string, string>();
   /** sha → GitHub login of the commit's author. */
   readonly commitAuthors = new Map<string, string>();
-  /** Requests answered 422 because the body broke the OpenAPI schema. */
+  /** Requests answered 422 because the body broke the OpenAPI schema (or refused by the GraphQL schema). */
   readonly rejected: string[] = [];
+  /** Commits (GraphQL's Commit and history) and the GraphQL endpoint. */
+  readonly git = new CommitGraph();
+  readonly graphql = new GitHubGraphql(this);
   /** The double's clock; tests move it to age statuses (the environment lock). */
   now: () => Date = () => new Date();
   #nextId = 1000;
@@ -298,6 +303,7 @@ export class GitHubDouble extends HttpDouble {
   }
 
   #route(request: RecordedRequest): Reply {
+    if (this.graphql.handles(request.path)) return this.graphql.answer(request);
     if (!request.path.startsWith(this.pathPrefix)) {
       this.violations.push(`${request.method} ${request.path}: outside the API base ${this.pathPrefix}`);
       return this.#error(404, 'Not Found');
@@ -533,6 +539,7 @@ function checkRunJson(double: GitHubDouble, route: Route, status: number, run: C
 }
 
 const HANDLERS: Record<string, (this: GitHubDouble, call: Call) => Reply> = {
+  ...RUN_HANDLERS,
   'repos/get'(call) {
     // Not a fork: GitHub's example carries source/parent objects (and a flawed one at that).
     const { source: _source, parent: _parent, ...example } = this.exampleOf(call.route, 200);
@@ -913,5 +920,4 @@ const HANDLERS: Record<string, (this: GitHubDouble, call: Call) => Reply> = {
       },
     };
   },
-  ...RUN_HANDLERS,
 };

@@ -92,3 +92,29 @@ export function renderSlack(story: Story): SlackMessage {
   const mentionText = story.mentions.length > 0 ? ` cc ${story.mentions.map(slackMention).join(' ')}` : '';
   return { text: shorten(`${title}${mentionText}`, SLACK_LIMITS.fallbackText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
+
+/**
+ * A report (Markdown of the user's, such as dora-metrics' digest) as a Slack message: its first line
+ * as the header, the rest converted to mrkdwn in sections cut at line ends within Slack's limits,
+ * and a link to the run.
+ */
+export function renderSlackReport(markdown: string, runUrl: string): SlackMessage {
+  const [first = '', ...rest] = markdown.trim().split(/\r?\n/);
+  const title = first.replace(/^#{1,6}\s+/, '').replace(/\*\*([^*]+)\*\*/g, '$1').replace(/__([^_]+)__/g, '$1').replace(/\[([^\]]+)\]\([^)]*\)/g, '$1').trim() || 'Report';
+  const sections: string[] = [];
+  let current = '';
+  for (const line of markdownToMrkdwn(rest.join('\n').trim()).split('\n')) {
+    const piece = shorten(line, SLACK_LIMITS.sectionText);
+    if (current && current.length + 1 + piece.length > SLACK_LIMITS.sectionText) {
+      sections.push(current);
+      current = piece;
+    } else current = current ? `${current}\n${piece}` : piece;
+  }
+  if (current.trim()) sections.push(current);
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: shorten(title, SLACK_LIMITS.header), emoji: true } },
+    ...sections.slice(0, SLACK_LIMITS.blocks - 2).map((text) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text } })),
+    { type: 'actions', elements: [{ type: 'button', action_id: 'deploy-actions-link-0', text: { type: 'plain_text', text: 'View run' }, url: runUrl }] },
+  ];
+  return { text: shorten(title, SLACK_LIMITS.fallbackText), blocks };
+}
