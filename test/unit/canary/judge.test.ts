@@ -69,6 +69,42 @@ describe('one metric', () => {
   });
 });
 
+describe('branches the judge must take (each was a mutation the suite let pass)', () => {
+  // Discrete data (0 or 1 per sample): many differences are exactly 0, so the Hodges-Lehmann interval
+  // can touch 0 while the tie-corrected test is significant.
+  const discrete = (zeros: number, ones: number) => [...new Array(zeros).fill(0), ...new Array(ones).fill(1)];
+
+  test('significant but the interval reaches 0 (tied, discrete data) is not a move, up or down', () => {
+    const up = judgeMetric(metric({ name: 'queue' }), discrete(40, 10), discrete(25, 25), config);
+    expect(up.pValue).toBeLessThan(0.02);
+    expect(up.shift).toMatchObject({ lower: 0, upper: 1 });
+    expect(up).toMatchObject({ classification: 'Pass', failed: false });
+    expect(up.rule).toMatch(/: significant, but the interval reaches 0$/);
+    const down = judgeMetric(metric({ name: 'queue', direction: 'decrease' }), discrete(25, 25), discrete(40, 10), config);
+    expect(down.shift).toMatchObject({ lower: -1, upper: 0 });
+    expect(down).toMatchObject({ classification: 'Pass', failed: false });
+    expect(down.rule).toMatch(/: significant, but the interval reaches 0$/);
+  });
+
+  test('direction either fails a metric that went up, and one that went down', () => {
+    const up = judgeMetric(metric({ direction: 'either' }), latencies(120, 0.1), latencies(120, 0.13), config);
+    expect(up).toMatchObject({ classification: 'High', failed: true });
+    expect(up.rule).not.toMatch(/good direction/);
+    const down = judgeMetric(metric({ direction: 'either' }), latencies(120, 0.13), latencies(120, 0.1), config);
+    expect(down).toMatchObject({ classification: 'Low', failed: true });
+  });
+
+  test('a score exactly at the pass threshold passes; exactly at the marginal threshold is marginal', () => {
+    let sameCount = 0;
+    const same = () => ({ definition: metric({ name: `same-${++sameCount}`, group: 'g' }), baseline: latencies(60, 0.1), canary: latencies(60, 0.1) });
+    const slower = { definition: metric({ name: 'slower', group: 'g' }), baseline: latencies(60, 0.1), canary: latencies(60, 0.2) };
+    const threeOfFour = judgeInterval([same(), same(), same(), slower], config);
+    expect(threeOfFour).toMatchObject({ score: 75, verdict: 'pass', rule: 'score 75 ≥ pass threshold 75' });
+    const half = judgeInterval([same(), slower], config);
+    expect(half).toMatchObject({ score: 50, verdict: 'marginal' });
+  });
+});
+
 describe('cleaning', () => {
   test('NaN removed or zeroed', () => {
     expect(cleanSamples([1, Number.NaN, 2], 'remove')).toEqual({ kept: [1, 2], removed: 1 });
