@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { hodgesLehmann, mannWhitney, normalCdf, normalQuantile, normalSf } from '../../../actions/canary-analyze/src/stats.ts';
+import { hodgesLehmann, mannWhitney, normalCdf, normalQuantile, normalSf, rateDifference, type Counts } from '../../../actions/canary-analyze/src/stats.ts';
 
 /**
  * The judge's statistics against SciPy (test/fixtures/canary/oracle.py; fixtures committed in
  * oracle.json): every number to 1e-9, relative for large values. One definition differs and is named:
  * with every value identical SciPy answers NaN, the judge p = 1 (no evidence of a difference).
+ * Mann-Whitney: the method SciPy's "auto" picks (exact without ties when a side has at most 8 values),
+ * the interval and its real coverage. Rates: the Miettinen-Nurminen score test, SciPy solving the
+ * likelihood numerically where the judge uses the closed form.
  */
 
 interface OracleCase {
@@ -14,23 +17,48 @@ interface OracleCase {
   baseline: number[];
   canary: number[];
   confidence: number;
+  method: 'exact' | 'asymptotic';
   u: number;
   pValue: number | null;
   estimate: number;
   lower: number;
   upper: number;
+  coverage: number;
+  coverageMethod: 'exact' | 'normal';
+}
+
+interface RateCase {
+  name: string;
+  baseline: Counts;
+  canary: Counts;
+  confidence: number;
+  allowedIncrease: number;
+  allowedDecrease: number;
+  estimate: number;
+  lower: number;
+  upper: number;
+  zIncrease: number;
+  zDecrease: number;
+  pHigh: number;
+  pLow: number;
+  normal: { pHigh: number; pLow: number };
+  exactTail: { pHigh: number; pLow: number };
 }
 
 const oracle = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/canary/oracle.json'), 'utf8')) as {
   cases: OracleCase[];
+  rates: RateCase[];
   normal: Array<{ x: number; cdf: number; sf: number }>;
   quantiles: Array<{ p: number; x: number }>;
 };
 
 const close = (actual: number, expected: number) => Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
 
-test('the fixtures cover ties, constant series and n from 3 to 200', () => {
-  expect(oracle.cases.length).toBeGreaterThanOrEqual(60);
+test('the fixtures cover ties, constant series, n from 3 to 200, both methods, and rates', () => {
+  expect(oracle.cases.length).toBeGreaterThanOrEqual(80);
+  expect(oracle.cases.filter((entry) => entry.method === 'exact').length).toBeGreaterThanOrEqual(25);
+  expect(new Set(oracle.cases.map((entry) => entry.coverageMethod))).toEqual(new Set(['exact', 'normal']));
+  expect(oracle.rates.length).toBeGreaterThanOrEqual(50);
   const sizes = oracle.cases.map((entry) => entry.baseline.length);
   expect(Math.min(...sizes)).toBe(3);
   expect(Math.max(...sizes)).toBe(200);
@@ -39,6 +67,7 @@ test('the fixtures cover ties, constant series and n from 3 to 200', () => {
 describe.each(oracle.cases.map((entry) => [entry.name, entry] as const))('%s', (_name, entry) => {
   test('U and the two-sided p-value', () => {
     const result = mannWhitney(entry.baseline, entry.canary);
+    expect(result.method).toBe(entry.method);
     expect(close(result.u, entry.u), `U ${result.u} vs ${entry.u}`).toBe(true);
     if (entry.pValue === null) expect(result.pValue).toBe(1);
     else expect(close(result.pValue, entry.pValue), `p ${result.pValue} vs ${entry.pValue}`).toBe(true);
@@ -49,6 +78,37 @@ describe.each(oracle.cases.map((entry) => [entry.name, entry] as const))('%s', (
     expect(close(shift.estimate, entry.estimate), `estimate ${shift.estimate} vs ${entry.estimate}`).toBe(true);
     expect(close(shift.lower, entry.lower), `lower ${shift.lower} vs ${entry.lower}`).toBe(true);
     expect(close(shift.upper, entry.upper), `upper ${shift.upper} vs ${entry.upper}`).toBe(true);
+  });
+
+  test('the real coverage of that interval', () => {
+    const shift = hodgesLehmann(entry.baseline, entry.canary, entry.confidence);
+    expect(shift.coverageMethod).toBe(entry.coverageMethod);
+    expect(close(shift.coverage, entry.coverage), `coverage ${shift.coverage} vs ${entry.coverage}`).toBe(true);
+  });
+});
+
+describe.each(oracle.rates.map((entry) => [entry.name, entry] as const))('rate: %s', (_name, entry) => {
+  const judged = () => rateDifference(entry.baseline, entry.canary, entry.confidence, { increase: entry.allowedIncrease, decrease: entry.allowedDecrease });
+  /** Relative for p-values, down to 1e-15 (both sums leave out outcomes rarer than 1e-18 of the likeliest). */
+  const relative = (actual: number, expected: number) => Math.abs(actual - expected) <= Math.max(1e-9 * Math.abs(expected), 1e-15);
+
+  test('the difference in points and its score interval', () => {
+    const result = judged();
+    expect(close(result.estimate, entry.estimate), `estimate ${result.estimate} vs ${entry.estimate}`).toBe(true);
+    expect(close(result.lower, entry.lower), `lower ${result.lower} vs ${entry.lower}`).toBe(true);
+    expect(close(result.upper, entry.upper), `upper ${result.upper} vs ${entry.upper}`).toBe(true);
+  });
+
+  test('the score statistics and one-sided p-values (normal tail, exact tail, the larger) against the allowances', () => {
+    const result = judged();
+    expect(close(result.zIncrease, entry.zIncrease), `z+ ${result.zIncrease} vs ${entry.zIncrease}`).toBe(true);
+    expect(close(result.zDecrease, entry.zDecrease), `z- ${result.zDecrease} vs ${entry.zDecrease}`).toBe(true);
+    for (const tail of ['normal', 'exactTail'] as const) {
+      expect(relative(result[tail].pHigh, entry[tail].pHigh), `${tail} pHigh ${result[tail].pHigh} vs ${entry[tail].pHigh}`).toBe(true);
+      expect(relative(result[tail].pLow, entry[tail].pLow), `${tail} pLow ${result[tail].pLow} vs ${entry[tail].pLow}`).toBe(true);
+    }
+    expect(relative(result.pHigh, entry.pHigh), `pHigh ${result.pHigh} vs ${entry.pHigh}`).toBe(true);
+    expect(relative(result.pLow, entry.pLow), `pLow ${result.pLow} vs ${entry.pLow}`).toBe(true);
   });
 });
 
