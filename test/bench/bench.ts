@@ -26,7 +26,7 @@ import { stringify } from 'yaml';
 import { logNormal, openMetrics, seeded, type SyntheticSeries } from '../sandbox/history.ts';
 import { startPrometheus } from '../sandbox/servers.ts';
 import { benchKeys, benchSaveRestore } from './cache-bench.ts';
-import { benchJudges } from './canary-judges.ts';
+import { benchJudges, benchRateSize } from './canary-judges.ts';
 import { benchRecallPrecision, benchSecretsThroughput } from './scan-bench.ts';
 import { benchSwitchUnderLoad, SWITCH_HEADER } from './switch-load.ts';
 
@@ -152,6 +152,10 @@ if (!only || only === 'canary') {
   const { header, rows } = benchJudges();
   console.log('Canary judges on the same simulated series (allowed effect: +5% latency, +0.5 points errors), share of runs that failed the canary:\n');
   console.log(table(header, rows));
+  console.log('');
+  const size = benchRateSize();
+  console.log('The rate test when the canary is exactly the allowed points worse: the share of runs it fails (its size, nominal 1%), exact over every outcome, worst over the baseline ratio:\n');
+  console.log(table(size.header, size.rows));
   console.log('');
   console.log(await benchTimeToVerdict());
   console.log('');
