@@ -48811,9 +48811,8 @@ function pnormBoth(x) {
     }
     return x > 0 ? [lower, upper] : [upper, lower];
 }
+// NaN needs no case of its own: every comparison in pnormBoth is false and the result is NaN.
 function normalCdf(x) {
-    if (Number.isNaN(x))
-        return Number.NaN;
     if (x === Number.POSITIVE_INFINITY)
         return 1;
     if (x === Number.NEGATIVE_INFINITY)
@@ -48821,8 +48820,6 @@ function normalCdf(x) {
     return pnormBoth(x)[0];
 }
 function normalSf(x) {
-    if (Number.isNaN(x))
-        return Number.NaN;
     if (x === Number.POSITIVE_INFINITY)
         return 0;
     if (x === Number.NEGATIVE_INFINITY)
@@ -48909,15 +48906,14 @@ function mannWhitney(baseline, canary) {
     const rankSum = ranks.slice(0, nc).reduce((sum, rank) => sum + rank, 0);
     const u = rankSum - (nc * (nc + 1)) / 2;
     const sigma = sigmaOf(nb, nc, ties);
-    const mean = (nb * nc) / 2;
-    const z = sigma === 0 ? 0 : (Math.max(u, nb * nc - u) - mean - 0.5) / sigma;
     if (exactApplies(nb, nc, ties)) {
         // P(U ≥ max) = P(U ≤ min) by symmetry; without ties U is a whole number.
         const lower = Math.min(u, nb * nc - u);
-        return { u, sigma, z, pValue: Math.min(1, 2 * mannWhitneyExactCdf(nb, nc, lower)[lower]), method: 'exact' };
+        return { u, sigma, pValue: Math.min(1, 2 * mannWhitneyExactCdf(nb, nc, lower)[lower]), method: 'exact' };
     }
-    const pValue = sigma === 0 ? 1 : Math.min(1, 2 * normalSf(z));
-    return { u, sigma, z, pValue, method: 'asymptotic' };
+    // Every value the same: U = M/2 and σ = 0, so z = −½/0 = −∞ and p = 1.
+    const z = (Math.max(u, nb * nc - u) - (nb * nc) / 2 - 0.5) / sigma;
+    return { u, sigma, pValue: Math.min(1, 2 * normalSf(z)), method: 'asymptotic' };
 }
 function median(sorted) {
     const middle = sorted.length >> 1;
@@ -48992,17 +48988,15 @@ function scoreStatistic(baseline, canary, delta) {
     const q = constrainedRatios(baseline, canary, delta);
     const total = baseline.requests + canary.requests;
     const variance = ((q.canary * (1 - q.canary)) / canary.requests + (q.baseline * (1 - q.baseline)) / baseline.requests) * (total / (total - 1));
-    return variance > 0 ? difference / Math.sqrt(variance) : Math.sign(difference) * Number.POSITIVE_INFINITY;
+    // A variance of 0 (only at δ = ±1) makes z ±∞, as it should.
+    return difference / Math.sqrt(variance);
 }
 /**
  * A binomial's probabilities where they matter: from the mode outward by the ratio of neighbours,
- * until a term is below 1e-18 of the mode's, then normalised. values[i] = P(X = lo + i).
+ * until a term is below 1e-18 of the mode's, then normalised. values[i] = P(X = lo + i). (p is 0..1.)
  */
 function binomialMass(n, p) {
-    if (p <= 0)
-        return { lo: 0, values: Float64Array.of(1) };
-    if (p >= 1)
-        return { lo: n, values: Float64Array.of(1) };
+    // p = 0: odds 0, mode 0, the first step up is 0; p = 1: odds ∞, mode n, the first step down is 0.
     const mode = Math.min(n, Math.floor((n + 1) * p));
     const odds = p / (1 - p);
     const above = [];
@@ -49269,7 +49263,8 @@ function judgeRate(definition, baseline, canary, config) {
         ...base,
         mean: { baseline: b.errors / b.requests, canary: c.errors / c.requests },
         shift: { estimate: test.estimate, lower: test.lower, upper: test.upper },
-        pValue: classification === 'Low' ? test.pLow : classification === 'High' ? test.pHigh : Math.min(test.pHigh, test.pLow),
+        // The p-value of the move called (High: pHigh, Low: pLow, which is then the smaller), else the nearer one.
+        pValue: Math.min(test.pHigh, test.pLow),
         test: 'score test',
         effect: { type: 'points', value: test.estimate },
         classification,

@@ -244,7 +244,8 @@ function judgeRate(definition: MetricDefinition, baseline: RateObservation, cana
     ...base,
     mean: { baseline: b.errors / b.requests, canary: c.errors / c.requests },
     shift: { estimate: test.estimate, lower: test.lower, upper: test.upper },
-    pValue: classification === 'Low' ? test.pLow : classification === 'High' ? test.pHigh : Math.min(test.pHigh, test.pLow),
+    // The p-value of the move called (High: pHigh, Low: pLow, which is then the smaller), else the nearer one.
+    pValue: Math.min(test.pHigh, test.pLow),
     test: 'score test',
     effect: { type: 'points', value: test.estimate },
     classification,

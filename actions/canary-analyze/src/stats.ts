@@ -104,15 +104,14 @@ function pnormBoth(x: number): [number, number] {
   return x > 0 ? [lower, upper] : [upper, lower];
 }
 
+// NaN needs no case of its own: every comparison in pnormBoth is false and the result is NaN.
 export function normalCdf(x: number): number {
-  if (Number.isNaN(x)) return Number.NaN;
   if (x === Number.POSITIVE_INFINITY) return 1;
   if (x === Number.NEGATIVE_INFINITY) return 0;
   return pnormBoth(x)[0];
 }
 
 export function normalSf(x: number): number {
-  if (Number.isNaN(x)) return Number.NaN;
   if (x === Number.POSITIVE_INFINITY) return 0;
   if (x === Number.NEGATIVE_INFINITY) return 1;
   return pnormBoth(x)[1];
@@ -188,7 +187,6 @@ export interface MannWhitney {
   u: number;
   /** The tie-corrected standard deviation of U under no difference; 0 when every value is the same. */
   sigma: number;
-  z: number;
   pValue: number;
   /** How the p-value was computed (SciPy's rule): exact without ties when a side has at most 8 values. */
   method: 'exact' | 'asymptotic';
@@ -212,15 +210,14 @@ export function mannWhitney(baseline: readonly number[], canary: readonly number
   const rankSum = ranks.slice(0, nc).reduce((sum, rank) => sum + rank, 0);
   const u = rankSum - (nc * (nc + 1)) / 2;
   const sigma = sigmaOf(nb, nc, ties);
-  const mean = (nb * nc) / 2;
-  const z = sigma === 0 ? 0 : (Math.max(u, nb * nc - u) - mean - 0.5) / sigma;
   if (exactApplies(nb, nc, ties)) {
     // P(U ≥ max) = P(U ≤ min) by symmetry; without ties U is a whole number.
     const lower = Math.min(u, nb * nc - u);
-    return { u, sigma, z, pValue: Math.min(1, 2 * (mannWhitneyExactCdf(nb, nc, lower)[lower] as number)), method: 'exact' };
+    return { u, sigma, pValue: Math.min(1, 2 * (mannWhitneyExactCdf(nb, nc, lower)[lower] as number)), method: 'exact' };
   }
-  const pValue = sigma === 0 ? 1 : Math.min(1, 2 * normalSf(z));
-  return { u, sigma, z, pValue, method: 'asymptotic' };
+  // Every value the same: U = M/2 and σ = 0, so z = −½/0 = −∞ and p = 1.
+  const z = (Math.max(u, nb * nc - u) - (nb * nc) / 2 - 0.5) / sigma;
+  return { u, sigma, pValue: Math.min(1, 2 * normalSf(z)), method: 'asymptotic' };
 }
 
 function median(sorted: readonly number[]): number {
@@ -310,16 +307,16 @@ export function scoreStatistic(baseline: Counts, canary: Counts, delta: number):
   const q = constrainedRatios(baseline, canary, delta);
   const total = baseline.requests + canary.requests;
   const variance = ((q.canary * (1 - q.canary)) / canary.requests + (q.baseline * (1 - q.baseline)) / baseline.requests) * (total / (total - 1));
-  return variance > 0 ? difference / Math.sqrt(variance) : Math.sign(difference) * Number.POSITIVE_INFINITY;
+  // A variance of 0 (only at δ = ±1) makes z ±∞, as it should.
+  return difference / Math.sqrt(variance);
 }
 
 /**
  * A binomial's probabilities where they matter: from the mode outward by the ratio of neighbours,
- * until a term is below 1e-18 of the mode's, then normalised. values[i] = P(X = lo + i).
+ * until a term is below 1e-18 of the mode's, then normalised. values[i] = P(X = lo + i). (p is 0..1.)
  */
 export function binomialMass(n: number, p: number): { lo: number; values: Float64Array } {
-  if (p <= 0) return { lo: 0, values: Float64Array.of(1) };
-  if (p >= 1) return { lo: n, values: Float64Array.of(1) };
+  // p = 0: odds 0, mode 0, the first step up is 0; p = 1: odds ∞, mode n, the first step down is 0.
   const mode = Math.min(n, Math.floor((n + 1) * p));
   const odds = p / (1 - p);
   const above: number[] = [];

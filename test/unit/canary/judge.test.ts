@@ -26,6 +26,9 @@ describe('one metric', () => {
     expect(result.classification).toBe('Pass');
     expect(result.failed).toBe(false);
     expect(result.rule).toMatch(/no significant difference/);
+    // 14,400 pairs: the interval covers 98% (normal approximation), so the rule does not mention it.
+    expect(result.shift).toMatchObject({ coverage: expect.closeTo(0.98, 3), coverageMethod: 'normal' });
+    expect(result.rule).not.toMatch(/covering/);
   });
 
   test('+30% latency is High and fails an increase-is-bad metric', () => {
@@ -61,6 +64,7 @@ describe('one metric', () => {
     const asValue = judgeMetric(metric({ name: 'errors' }), new Array(60).fill(0), perStep, config);
     expect(asValue.effect).toEqual({ type: 'ratio', value: null });
     expect(asValue.classification).toBe('High');
+    expect(asValue.rule).toMatch(/, effect ratio undefined \(baseline mean 0\): higher, at least the allowed 10%$/);
   });
 
   test('a rate metric needs counts, a value metric samples', () => {
@@ -167,10 +171,105 @@ describe('rate metrics on counts', () => {
   });
 });
 
+describe('every number and word the judge reports', () => {
+  const small: JudgeConfig = { ...config, minSamples: 3 };
+
+  test('value metrics: the exact test and the coverage it names, the rule word for word', () => {
+    const result = judgeMetric(metric(), [1.1, 2.3, 3.2, 4.5, 5.1], [6.2, 7.1, 8.3, 9.4, 10.5], small);
+    expect(result).toMatchObject({
+      classification: 'High',
+      failed: true,
+      test: 'Mann-Whitney exact',
+      pValue: expect.closeTo(2 / 252, 15),
+      samples: { baseline: 5, canary: 5 },
+      removed: { baseline: 0, canary: 0 },
+      median: { baseline: 3.2, canary: 8.3 },
+      mean: { baseline: expect.closeTo(3.24, 12), canary: expect.closeTo(8.3, 12) },
+      shift: { estimate: 5.1, coverage: expect.closeTo(1 - 4 / 252, 15), coverageMethod: 'exact' },
+      effect: { type: 'ratio', value: expect.closeTo(8.3 / 3.24, 12) },
+    });
+    expect(result.rule).toBe('p = 0.007937 (exact, α 0.02), shift 5.1 [1.7, 8.3], covering 98.41% (exact), not 98%, effect ×2.562: higher, at least the allowed 10%');
+    // Large and small numbers in exponent form; NaN removed and counted.
+    expect(judgeMetric(metric(), [12000, 13000, 12500, 12800, 13200, 13100], [15000, 16000, 15500, 15800, 16200, 16100], small).rule).toBe(
+      'p = 0.002165 (exact, α 0.02), shift 3.000e+3 [2.200e+3, 3.800e+3], covering 98.48% (exact), not 98%, effect ×1.235: higher, at least the allowed 10%',
+    );
+    // Exactly 1000 is already written as an exponent.
+    expect(judgeMetric(metric(), [0, 10, 20, 30, 40], [1000, 1010, 1020, 1030, 1040], small).rule).toMatch(/^p = 0\.007937 \(exact, α 0\.02\), shift 1\.000e\+3 \[/);
+    expect(judgeMetric(metric(), [0.0001, 0.0002, 0.00015, 0.00012], [0.0003, 0.0004, 0.00035, 0.00032], small).rule).toBe(
+      'p = 0.02857 (exact, α 0.02), shift 2.000e-4 [1.000e-4, 3.000e-4], covering 97.14% (exact), not 98%: no significant difference',
+    );
+    const gaps = judgeMetric(metric(), [1, 2, Number.NaN, 3, 4], [2, 3, 4, Number.NaN, Number.NaN, 5], small);
+    expect(gaps).toMatchObject({ samples: { baseline: 4, canary: 4 }, removed: { baseline: 1, canary: 2 }, median: { baseline: 2.5, canary: 3.5 }, mean: { baseline: 2.5, canary: 3.5 }, test: 'Mann-Whitney normal approximation' });
+    expect(gaps.rule).toBe('p = 0.3778 (α 0.02), shift 1 [-2, 4], covering 97.25% (normal approximation), not 98%: no significant difference');
+  });
+
+  test('the allowed percent is reached at exactly the allowed effect, up and down', () => {
+    // Exact in binary: 32 values 100 + i/8, the canary ×1.25 or ×0.75 of each.
+    const baseline = Array.from({ length: 32 }, (_, index) => 100 + index / 8);
+    const up = judgeMetric(metric({ allowedIncrease: 25 }), baseline, baseline.map((value) => value * 1.25), config);
+    expect(up).toMatchObject({ classification: 'High', failed: true, effect: { value: 1.25 } });
+    expect(up.rule).toBe('p = 6.511e-12 (α 0.02), shift 25.48 [24.63, 26.34], covering 98.09% (exact), not 98%, effect ×1.25: higher, at least the allowed 25%');
+    const down = judgeMetric(metric({ allowedDecrease: 25 }), baseline, baseline.map((value) => value * 0.75), config);
+    expect(down).toMatchObject({ classification: 'Low', failed: false });
+    expect(down.rule).toBe('p = 6.511e-12 (α 0.02), shift -25.48 [-26.16, -24.81], covering 98.09% (exact), not 98%, effect ×0.75: lower, at least the allowed 25% (the good direction for this metric)');
+    const within = judgeMetric(metric({ allowedDecrease: 30 }), baseline, baseline.map((value) => value * 0.75), config);
+    expect(within).toMatchObject({ classification: 'Pass', failed: false });
+    expect(within.rule).toMatch(/: lower, within the allowed 30%$/);
+  });
+
+  test('rate metrics: the rule word for word, the p-value of the move named, the ratios', () => {
+    const high = judgeMetric(rate(), { errors: 0, requests: 2400 }, { errors: 43, requests: 2400 }, config);
+    expect(high).toMatchObject({ pValue: expect.closeTo(1.2144117e-8, 14), mean: { baseline: 0, canary: 43 / 2400 }, shift: { estimate: expect.closeTo(43 / 24, 12) } });
+    expect(high.rule).toBe('0/2400 (0%) → 43/2400 (1.792%): +1.792 points [+1.262, +2.539]: higher by more than the allowed +0.5 points (p = 1.214e-8 < α/2 0.01)');
+    const low = judgeMetric(rate({ direction: 'either', allowedDecrease: 0.5 }), { errors: 80, requests: 2000 }, { errors: 20, requests: 2000 }, config);
+    expect(low).toMatchObject({ classification: 'Low', failed: true, pValue: expect.closeTo(1.019064766e-7, 15), mean: { baseline: 0.04, canary: 0.01 } });
+    expect(low.rule).toBe('80/2000 (4%) → 20/2000 (1%): -3 points [-4.233, -1.905]: lower by more than the allowed -0.5 points (p = 1.019e-7 < α/2 0.01)');
+    const pass = judgeMetric(rate(), { errors: 24, requests: 2400 }, { errors: 20, requests: 2400 }, config);
+    // Neither move called: the nearer p-value.
+    expect(pass).toMatchObject({ classification: 'Pass', pValue: expect.closeTo(0.2767072, 6) });
+    expect(pass.rule).toBe('24/2400 (1%) → 20/2400 (0.8333%): -0.1667 points [-0.8519, +0.5013]: within the allowed +0.5 / -0 points (p = 0.9911 and 0.2767, not below α/2 0.01)');
+    const none = judgeMetric(rate(), { errors: 0, requests: 2400 }, { errors: 0, requests: 2400 }, config);
+    expect(none).toMatchObject({ classification: 'Pass', removed: { baseline: 0, canary: 0 }, samples: { baseline: 2400, canary: 2400 } });
+    expect(none.rule).toBe('0/2400 (0%) → 0/2400 (0%): 0 points [-0.225, +0.225]: within the allowed +0.5 / -0 points (p = 1 and 1, not below α/2 0.01)');
+  });
+
+  test('min-samples is a floor: exactly that many is judged, one fewer is NoData, either side or both', () => {
+    const exactly = judgeMetric(metric(), latencies(30, 0.1), latencies(30, 0.1), config);
+    expect(exactly.classification).not.toBe('NoData');
+    expect(judgeMetric(metric(), latencies(29, 0.1), latencies(30, 0.1), config).rule).toBe('29 baseline samples, fewer than min-samples 30: no data');
+    expect(judgeMetric(metric(), latencies(29, 0.1), latencies(12, 0.1), config).rule).toBe('29 baseline and 12 canary samples, fewer than min-samples 30: no data');
+    expect(judgeMetric(rate(), { errors: 0, requests: 30 }, { errors: 0, requests: 30 }, config).classification).toBe('Pass');
+    expect(judgeMetric(rate(), { errors: 0, requests: 30 }, { errors: 0, requests: 29 }, config).rule).toBe('29 canary requests, fewer than min-samples 30: no data');
+    expect(judgeMetric(rate({ mustHaveData: true }), { errors: 0, requests: 29 }, { errors: 0, requests: 2 }, config)).toMatchObject({
+      classification: 'NoData',
+      failed: true,
+      rule: '29 baseline and 2 canary requests, fewer than min-samples 30: no data on a must-have-data metric',
+    });
+    expect(judgeMetric(rate(), { errors: 1, requests: 2400 }, { errors: 2, requests: null }, config).rule).toBe('no answer for the canary requests count: no data');
+    expect(judgeMetric(rate(), { errors: 0, requests: 29 }, { errors: 0, requests: 30 }, config).rule).toBe('29 baseline requests, fewer than min-samples 30: no data');
+    expect(judgeMetric(metric(), latencies(30, 0.1), latencies(12, 0.1), config).rule).toBe('12 canary samples, fewer than min-samples 30: no data');
+    expect(judgeMetric(rate({ mustHaveData: true }), { errors: null, requests: null }, { errors: 0, requests: 100 }, config)).toMatchObject({
+      failed: true,
+      rule: 'no answer for the baseline errors and baseline requests count (where no errors at all means no series, end the errors query with `or vector(0)`): no data on a must-have-data metric',
+    });
+  });
+
+  test('a constant series passes and does not fail; counts and samples are not interchangeable', () => {
+    expect(judgeMetric(metric({ mustHaveData: true }), new Array(40).fill(3), new Array(40).fill(3), config)).toMatchObject({ classification: 'Pass', failed: false });
+    expect(() => judgeMetric(rate(), { errors: 0, requests: 100 }, [1, 2], config)).toThrow('rate metric errors is judged on counts, not samples');
+    expect(() => judgeMetric(metric(), [1, 2], { errors: 0, requests: 100 }, config)).toThrow('value metric latency is judged on samples, not counts');
+  });
+});
+
 describe('cleaning', () => {
   test('NaN removed or zeroed', () => {
     expect(cleanSamples([1, Number.NaN, 2], 'remove')).toEqual({ kept: [1, 2], removed: 1 });
     expect(cleanSamples([1, Number.NaN, 2], 'zero')).toEqual({ kept: [1, 0, 2], removed: 0 });
+  });
+
+  test('fewer than 4 values are kept whole, whatever the factor', () => {
+    expect(cleanSamples([1, 2, 100], 'remove', 0.01)).toEqual({ kept: [1, 2, 100], removed: 0 });
+    expect(cleanSamples([1, Number.NaN, 2, 100], 'remove', 0.01)).toEqual({ kept: [1, 2, 100], removed: 1 });
   });
 
   test('outliers outside Kayenta’s bounds are dropped', () => {
@@ -227,11 +326,43 @@ describe('the verdict', () => {
     const result = judgeInterval([series(metric(), latencies(60, 0.1), latencies(60, 0.1)), series(metric({ name: 'cpu', group: 'cpu' }), [], [])], config);
     expect(result.verdict).toBe('inconclusive');
     expect(result.rule).toBe('1 of 2 metrics have no data');
+    // The group without data is left out of the score; with no data at all the score is 0.
+    expect(result.score).toBe(100);
+    expect(judgeInterval([series(metric(), [], []), series(metric({ name: 'cpu', group: 'cpu' }), [], [])], config)).toMatchObject({ score: 0, verdict: 'inconclusive' });
+  });
+
+  test('a metric without data (not must-have) is left out of its group, not counted as passing', () => {
+    const result = judgeInterval(
+      [series(metric({ name: 'slow', group: 'g' }), latencies(60, 0.1), latencies(60, 0.3)), series(metric({ name: 'quiet', group: 'g' }), latencies(60, 0.1), []), series(metric({ name: 'fine', group: 'h' }), latencies(60, 0.1), latencies(60, 0.1))],
+      config,
+    );
+    expect(result.score).toBe(50);
   });
 
   test('groups without a weight share what is left', () => {
     const weights = groupWeights([metric({ group: 'a', weight: 50 }), metric({ group: 'b' }), metric({ group: 'c' })]);
     expect(Object.fromEntries(weights)).toEqual({ a: 50, b: 25, c: 25 });
+    // A group's weight may sit on any of its metrics; one without a weight does not undo it.
+    expect(Object.fromEntries(groupWeights([metric({ group: 'a' }), metric({ group: 'a', weight: 60 }), metric({ group: 'a' }), metric({ group: 'b' })]))).toEqual({ a: 60, b: 40 });
+  });
+
+  test('a group of weight 0 does not count; a critical metric without data is inconclusive, not a critical failure', () => {
+    const muted = judgeInterval(
+      [series(metric({ name: 'slow', group: 'muted', weight: 0 }), latencies(60, 0.1), latencies(60, 0.3)), series(metric({ name: 'fine', group: 'kept' }), latencies(60, 0.1), latencies(60, 0.1))],
+      config,
+    );
+    expect(muted).toMatchObject({ score: 100, verdict: 'pass' });
+    const silent = judgeInterval([series(metric({ critical: true, mustHaveData: true }), latencies(60, 0.1), []), series(metric({ name: 'cpu', group: 'cpu' }), latencies(60, 1), latencies(60, 1))], config);
+    expect(silent).toMatchObject({ verdict: 'inconclusive', score: 50 });
+    expect(silent.rule).toMatch(/^must-have-data metric latency has no data/);
+  });
+
+  test('below the marginal threshold is fail, with the scores in the rule', () => {
+    const slower = (name: string) => series(metric({ name, group: name }), latencies(60, 0.1), latencies(60, 0.3));
+    expect(judgeInterval([slower('a'), slower('b'), slower('c')], config)).toMatchObject({ score: 0, verdict: 'fail', rule: 'score 0 < marginal threshold 50' });
+    const same = series(metric({ name: 'same', group: 'same' }), latencies(60, 0.1), latencies(60, 0.1));
+    expect(judgeInterval([same, slower('a'), slower('b')], config)).toMatchObject({ score: 33.33, verdict: 'fail' });
+    expect(judgeInterval([same, slower('a')], config)).toMatchObject({ score: 50, verdict: 'marginal', rule: 'score 50 ≥ marginal threshold 50, < pass threshold 75' });
   });
 });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { cleanSamples, judgeMetric } from '../../../actions/canary-analyze/src/judge.ts';
 import { hodgesLehmann, mannWhitney, normalCdf, normalQuantile, normalSf, rateDifference, type Counts } from '../../../actions/canary-analyze/src/stats.ts';
 
 /**
@@ -48,6 +49,7 @@ interface RateCase {
 const oracle = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/canary/oracle.json'), 'utf8')) as {
   cases: OracleCase[];
   rates: RateCase[];
+  cleaning: Array<{ name: string; values: number[]; factor: number; median: number; mean: number; low: number; high: number; kept: number[] }>;
   normal: Array<{ x: number; cdf: number; sf: number }>;
   quantiles: Array<{ p: number; x: number }>;
 };
@@ -112,7 +114,28 @@ describe.each(oracle.rates.map((entry) => [entry.name, entry] as const))('rate: 
   });
 });
 
+describe.each(oracle.cleaning.map((entry) => [entry.name, entry] as const))('cleaning: %s', (_name, entry) => {
+  test("Kayenta's outlier bounds on NumPy's percentiles keep the same values", () => {
+    expect(cleanSamples(entry.values, 'remove', entry.factor)).toEqual({ kept: entry.kept, removed: entry.values.length - entry.kept.length });
+  });
+
+  test('the median and mean the judge reports', () => {
+    const definition = { name: 'm', query: 'q', kind: 'value' as const, direction: 'increase' as const, allowedIncrease: 0, allowedDecrease: 0, critical: false, mustHaveData: false, group: 'm', nan: 'remove' as const };
+    const judged = judgeMetric(definition, entry.values, entry.values.map((value) => value + 1), { confidence: 0.98, minSamples: 3, passThreshold: 75, marginalThreshold: 50 });
+    expect(close(judged.median?.baseline as number, entry.median), `median ${judged.median?.baseline} vs ${entry.median}`).toBe(true);
+    expect(close(judged.mean?.baseline as number, entry.mean), `mean ${judged.mean?.baseline} vs ${entry.mean}`).toBe(true);
+  });
+});
+
 describe('the normal distribution', () => {
+  test('at the edges: NaN stays NaN, ±∞ and p = 0 or 1 are exact, p outside (0, 1) is NaN', () => {
+    expect([normalCdf(Number.NaN), normalSf(Number.NaN)]).toEqual([Number.NaN, Number.NaN]);
+    expect([normalCdf(Number.POSITIVE_INFINITY), normalCdf(Number.NEGATIVE_INFINITY)]).toEqual([1, 0]);
+    expect([normalSf(Number.POSITIVE_INFINITY), normalSf(Number.NEGATIVE_INFINITY)]).toEqual([0, 1]);
+    expect([normalQuantile(0), normalQuantile(1)]).toEqual([Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]);
+    expect([normalQuantile(-0.1), normalQuantile(1.5), normalQuantile(Number.NaN)]).toEqual([Number.NaN, Number.NaN, Number.NaN]);
+  });
+
   test.each(oracle.normal.map((entry) => [entry.x, entry] as const))('Φ and 1 − Φ at %s', (_x, entry) => {
     // Relative accuracy in the far tails, where the values are tiny.
     const relative = (actual: number, expected: number) => expected === 0 ? actual < 1e-300 : Math.abs(actual - expected) <= 1e-13 * Math.abs(expected);
