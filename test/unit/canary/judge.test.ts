@@ -28,7 +28,7 @@ describe('one metric', () => {
     expect(result.rule).toMatch(/no significant difference/);
     // 14,400 pairs: the interval covers 98% (normal approximation), so the rule does not mention it.
     expect(result.shift).toMatchObject({ coverage: expect.closeTo(0.98, 3), coverageMethod: 'normal' });
-    expect(result.rule).not.toMatch(/covering/);
+    expect(result.rule).toMatch(/^p = [\d.e-]+ \(α 0\.02\), shift [^ ]+ \[[^\]]+\]: no significant difference$/);
   });
 
   test('+30% latency is High and fails an increase-is-bad metric', () => {
