@@ -48730,8 +48730,10 @@ class Inputs {
  * - Rates (errors among requests per side): the Miettinen-Nurminen score test of
  *   H0: p_c − p_b = δ, z(δ) = (p̂_c − p̂_b − δ) / √((q_c(1 − q_c)/n_c + q_b(1 − q_b)/n_b) · N/(N − 1)),
  *   q the maximum-likelihood ratios under the constraint q_c − q_b = δ (Farrington and Manning's closed
- *   form of the cubic). One-sided p-values against +allowed-increase and −allowed-decrease, and the
- *   interval {δ : |z(δ)| ≤ Φ⁻¹(1 − α/2)}.
+ *   form of the cubic). One-sided p-values against +allowed-increase and −allowed-decrease, each the
+ *   larger of z's normal tail and its exact tail (both sides drawn as binomials at those constrained
+ *   ratios: the E-test recipe of SciPy's poisson_means_test, for binomials), and the interval
+ *   {δ : |z(δ)| ≤ Φ⁻¹(1 − α/2)}.
  */
 /** Average ranks (1-based) of the values, and the sizes of the groups of ties. */
 function rankWithTies(values) {
