@@ -48718,16 +48718,28 @@ class Inputs {
  *
  * - Mann-Whitney U for the canary sample c against the baseline b: U = Σ [c_i > b_j] + ½ [c_i = b_j],
  *   from average ranks of the pooled sample.
- * - Two-sided p-value: the normal approximation with tie correction and continuity correction,
- *   p = min(1, 2·Φ̄((max(U, n_b·n_c − U) − n_b·n_c/2 − ½) / σ)),
- *   σ² = n_b·n_c/12 · ((N + 1) − Σ(t³ − t) / (N(N − 1))). This is SciPy's
- *   mannwhitneyu(method="asymptotic", use_continuity=True).
+ * - Two-sided p-value, by the method SciPy's mannwhitneyu(method="auto") picks:
+ *   exact when there are no ties and either side has at most 8 values, p = min(1, 2·P(U ≥ max(U, M − U)))
+ *   under the exact null distribution of U (M = n_b·n_c); otherwise the normal approximation with tie
+ *   and continuity correction, p = min(1, 2·Φ̄((max(U, M − U) − M/2 − ½) / σ)),
+ *   σ² = n_b·n_c/12 · ((N + 1) − Σ(t³ − t) / (N(N − 1))) (method="asymptotic", use_continuity=True).
  * - Shift: the Hodges-Lehmann estimate, the median of all n_b·n_c differences c_i − b_j.
  * - Interval for the shift at confidence 1 − α: the shifts the same test would not reject,
- *   [d_(k), d_(M−k+1)] over the sorted differences d (M = n_b·n_c), k = ⌈M/2 − z·σ − ½⌉ (at least 1),
- *   z = Φ⁻¹(1 − α/2), σ with the ties of the pooled samples. (R's wilcox.test(exact = FALSE,
- *   conf.int = TRUE) finds its bounds by root-finding on the same statistic, recomputing ties at each
- *   shift, to uniroot's tolerance of 1e-4; the bounds sit on the same steps but are not equal to 1e-9.)
+ *   [d_(k), d_(M−k+1)] over the sorted differences d. Exact: the largest k with P(U ≤ k − 1) ≤ α/2
+ *   (k = 1 when even P(U = 0) is more: the widest interval there is). Asymptotic:
+ *   k = ⌈M/2 − z·σ − ½⌉ (at least 1), z = Φ⁻¹(1 − α/2), σ with the ties of the pooled samples. (R's
+ *   wilcox.test(exact = FALSE, conf.int = TRUE) root-finds on the same statistic to 1e-4.)
+ * - Coverage: what the interval really covers for continuous data, 1 − 2·P(U ≤ k − 1) — exact where the
+ *   test is exact, or without ties when M ≤ 2,500; else the normal approximation
+ *   1 − 2·Φ((k − ½ − M/2) / σ). With few samples k is a whole number far from the normal formula's
+ *   intent, so a "98%" interval really covers anything from 90% (3 vs 3, the widest there is) to 99%.
+ * - Rates (errors among requests per side): the Miettinen-Nurminen score test of
+ *   H0: p_c − p_b = δ, z(δ) = (p̂_c − p̂_b − δ) / √((q_c(1 − q_c)/n_c + q_b(1 − q_b)/n_b) · N/(N − 1)),
+ *   q the maximum-likelihood ratios under the constraint q_c − q_b = δ (Farrington and Manning's closed
+ *   form of the cubic). One-sided p-values against +allowed-increase and −allowed-decrease, each the
+ *   larger of z's normal tail and its exact tail (both sides drawn as binomials at those constrained
+ *   ratios: the E-test recipe of SciPy's poisson_means_test, for binomials), and the interval
+ *   {δ : |z(δ)| ≤ Φ⁻¹(1 − α/2)}.
  */
 /** Average ranks (1-based) of the values, and the sizes of the groups of ties. */
 function rankWithTies(values) {
@@ -48807,9 +48819,8 @@ function pnormBoth(x) {
     }
     return x > 0 ? [lower, upper] : [upper, lower];
 }
+// NaN needs no case of its own: every comparison in pnormBoth is false and the result is NaN.
 function normalCdf(x) {
-    if (Number.isNaN(x))
-        return Number.NaN;
     if (x === Number.POSITIVE_INFINITY)
         return 1;
     if (x === Number.NEGATIVE_INFINITY)
@@ -48817,8 +48828,6 @@ function normalCdf(x) {
     return pnormBoth(x)[0];
 }
 function normalSf(x) {
-    if (Number.isNaN(x))
-        return Number.NaN;
     if (x === Number.POSITIVE_INFINITY)
         return 0;
     if (x === Number.NEGATIVE_INFINITY)
@@ -48861,6 +48870,35 @@ function normalQuantile(p) {
     }
     return q < 0 ? -value : value;
 }
+// --- Mann-Whitney and Hodges-Lehmann ------------------------------------------------------------
+/** Either side at most this many values, and no ties: the exact distribution (SciPy's rule). */
+const EXACT_MAX_SIDE = 8;
+/** Without ties, the interval's coverage is exact up to this many differences (beyond, normal is close). */
+const EXACT_COVERAGE_MAX_PAIRS = 2500;
+/**
+ * P(U ≤ u) for u = 0..upTo under no difference, without ties: the coefficients of the Gaussian
+ * binomial Π_{j=1..m} (1 − q^{n+j}) / (1 − q^j) (m the smaller side), each step scaled by j/(n+j) so
+ * the terms stay probabilities. Division by (1 − q^j) is a running sum, multiplication by
+ * (1 − q^{n+j}) a shifted difference; both only look down, so the tail up to upTo is all it computes.
+ */
+function mannWhitneyExactCdf(nb, nc, upTo) {
+    const m = Math.min(nb, nc);
+    const n = Math.max(nb, nc);
+    const length = Math.max(0, Math.min(upTo, m * n)) + 1;
+    const pmf = new Float64Array(length);
+    const series = new Float64Array(length);
+    pmf[0] = 1;
+    for (let j = 1; j <= m; j++) {
+        for (let u = 0; u < length; u++)
+            series[u] = pmf[u] + (u >= j ? series[u - j] : 0);
+        const scale = j / (n + j);
+        for (let u = 0; u < length; u++)
+            pmf[u] = (series[u] - (u >= n + j ? series[u - n - j] : 0)) * scale;
+    }
+    for (let u = 1; u < length; u++)
+        pmf[u] = pmf[u] + pmf[u - 1];
+    return pmf;
+}
 function tieTerm(ties) {
     return ties.reduce((sum, t) => sum + (t * t * t - t), 0);
 }
@@ -48868,6 +48906,7 @@ function sigmaOf(nb, nc, ties) {
     const n = nb + nc;
     return Math.sqrt(((nb * nc) / 12) * (n + 1 - tieTerm(ties) / (n * (n - 1))));
 }
+const exactApplies = (nb, nc, ties) => ties.length === 0 && Math.min(nb, nc) <= EXACT_MAX_SIDE;
 function mannWhitney(baseline, canary) {
     const nb = baseline.length;
     const nc = canary.length;
@@ -48875,18 +48914,24 @@ function mannWhitney(baseline, canary) {
     const rankSum = ranks.slice(0, nc).reduce((sum, rank) => sum + rank, 0);
     const u = rankSum - (nc * (nc + 1)) / 2;
     const sigma = sigmaOf(nb, nc, ties);
-    const mean = (nb * nc) / 2;
-    const z = sigma === 0 ? 0 : (Math.max(u, nb * nc - u) - mean - 0.5) / sigma;
-    const pValue = sigma === 0 ? 1 : Math.min(1, 2 * normalSf(z));
-    return { u, sigma, z, pValue };
+    if (exactApplies(nb, nc, ties)) {
+        // P(U ≥ max) = P(U ≤ min) by symmetry; without ties U is a whole number.
+        const lower = Math.min(u, nb * nc - u);
+        return { u, sigma, pValue: Math.min(1, 2 * mannWhitneyExactCdf(nb, nc, lower)[lower]), method: 'exact' };
+    }
+    // Every value the same: U = M/2 and σ = 0, so z = −½/0 = −∞ and p = 1.
+    const z = (Math.max(u, nb * nc - u) - (nb * nc) / 2 - 0.5) / sigma;
+    return { u, sigma, pValue: Math.min(1, 2 * normalSf(z)), method: 'asymptotic' };
 }
 function median(sorted) {
     const middle = sorted.length >> 1;
     return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
-/** The Hodges-Lehmann shift (canary − baseline) and its interval at the given confidence. */
+/** The Hodges-Lehmann shift (canary − baseline), its interval at the given confidence, and its real coverage. */
 function hodgesLehmann(baseline, canary, confidence) {
-    const differences = new Float64Array(baseline.length * canary.length);
+    const nb = baseline.length;
+    const nc = canary.length;
+    const differences = new Float64Array(nb * nc);
     let index = 0;
     for (const c of canary)
         for (const b of baseline)
@@ -48895,10 +48940,169 @@ function hodgesLehmann(baseline, canary, confidence) {
     const sorted = Array.from(differences);
     const m = sorted.length;
     const { ties } = rankWithTies([...canary, ...baseline]);
-    const sigma = sigmaOf(baseline.length, canary.length, ties);
+    const sigma = sigmaOf(nb, nc, ties);
+    const alpha = 1 - confidence;
+    const exact = exactApplies(nb, nc, ties);
+    let k;
+    let cdf;
+    if (exact) {
+        // P(U ≤ k − 1) ≤ α/2 < ½ keeps k − 1 below M/2.
+        cdf = mannWhitneyExactCdf(nb, nc, Math.floor(m / 2));
+        k = 1;
+        while (k <= m && cdf[k] <= alpha / 2)
+            k++;
+    }
+    else {
+        const z = normalQuantile(1 - alpha / 2);
+        k = Math.min(m, Math.max(1, Math.ceil(m / 2 - z * sigma - 0.5)));
+        if (ties.length === 0 && m <= EXACT_COVERAGE_MAX_PAIRS)
+            cdf = mannWhitneyExactCdf(nb, nc, k - 1);
+    }
+    const coverage = cdf ? 1 - 2 * cdf[k - 1] : sigma > 0 ? 1 - 2 * normalCdf((k - 0.5 - m / 2) / sigma) : 1;
+    return { estimate: median(sorted), lower: sorted[k - 1], upper: sorted[m - k], coverage, coverageMethod: cdf ? 'exact' : 'normal' };
+}
+/**
+ * The maximum-likelihood ratios (q_b, q_c) of two binomials under q_c − q_b = δ: Farrington and
+ * Manning's (1990) closed form of the likelihood equation's cubic, the trigonometric root in [0, 1].
+ */
+function constrainedRatios(baseline, canary, delta) {
+    if (delta === 0) {
+        // No difference: the pooled ratio, exactly (the cubic's root would be off in the last bits).
+        const pooled = (baseline.errors + canary.errors) / (baseline.requests + canary.requests);
+        return { baseline: pooled, canary: pooled };
+    }
+    const theta = baseline.requests / canary.requests;
+    const pc = canary.errors / canary.requests;
+    const pb = baseline.errors / baseline.requests;
+    const a = 1 + theta;
+    const b = -(1 + theta + pc + theta * pb + delta * (theta + 2));
+    const c = delta * delta + delta * (2 * pc + theta + 1) + pc + theta * pb;
+    const d = -pc * delta * (1 + delta);
+    const v = (b * b * b) / (27 * a * a * a) - (b * c) / (6 * a * a) + d / (2 * a);
+    const radicand = (b * b) / (9 * a * a) - c / (3 * a);
+    const u = Math.sign(v) * Math.sqrt(Math.max(0, radicand));
+    // A double root (u = 0, or |v/u³| rounding past 1) is the same point: clamp to the real range.
+    const cosine = u === 0 ? -1 : Math.max(-1, Math.min(1, v / (u * u * u)));
+    const w = (Math.PI + Math.acos(cosine)) / 3;
+    const canaryRatio = Math.min(1, Math.max(0, 2 * u * Math.cos(w) - b / (3 * a), delta));
+    const baselineRatio = Math.min(1, Math.max(0, canaryRatio - delta));
+    return { baseline: baselineRatio, canary: Math.min(1, baselineRatio + delta) };
+}
+/** The Miettinen-Nurminen score statistic for H0: p_c − p_b = δ (0 when the difference is exactly δ). */
+function scoreStatistic(baseline, canary, delta) {
+    const difference = canary.errors / canary.requests - baseline.errors / baseline.requests - delta;
+    if (difference === 0)
+        return 0;
+    const q = constrainedRatios(baseline, canary, delta);
+    const total = baseline.requests + canary.requests;
+    const variance = ((q.canary * (1 - q.canary)) / canary.requests + (q.baseline * (1 - q.baseline)) / baseline.requests) * (total / (total - 1));
+    // A variance of 0 (only at δ = ±1) makes z ±∞, as it should.
+    return difference / Math.sqrt(variance);
+}
+/**
+ * A binomial's probabilities where they matter: from the mode outward by the ratio of neighbours,
+ * until a term is below 1e-18 of the mode's, then normalised. values[i] = P(X = lo + i). (p is 0..1.)
+ */
+function binomialMass(n, p) {
+    // p = 0: odds 0, mode 0, the first step up is 0; p = 1: odds ∞, mode n, the first step down is 0.
+    const mode = Math.min(n, Math.floor((n + 1) * p));
+    const odds = p / (1 - p);
+    const above = [];
+    const below = [];
+    for (let k = mode, term = 1; k < n; k++) {
+        term *= ((n - k) / (k + 1)) * odds;
+        if (term < 1e-18)
+            break;
+        above.push(term);
+    }
+    for (let k = mode, term = 1; k > 0; k--) {
+        term *= k / (n - k + 1) / odds;
+        if (term < 1e-18)
+            break;
+        below.push(term);
+    }
+    const values = Float64Array.from([...below.reverse(), 1, ...above]);
+    const total = values.reduce((sum, value) => sum + value, 0);
+    for (let index = 0; index < values.length; index++)
+        values[index] = values[index] / total;
+    return { lo: mode - below.length, values };
+}
+/**
+ * The p-value of the score statistic the E-test way (Krishnamoorthy and Thomson's recipe, which
+ * SciPy's poisson_means_test follows for Poisson counts), here for two binomials: the probability,
+ * with both sides drawn at the maximum-likelihood ratios under H0 (Δ = δ), of a z at least as extreme
+ * as the observed one: "greater" P(Z ≥ z_obs) for H0 Δ ≤ δ, "less" P(Z ≤ z_obs) for H0 Δ ≥ δ.
+ * For a fixed baseline count z grows with the canary's, so each row's region is found by bisection.
+ * Its size stays near α at the small counts where the normal approximation of z is too liberal.
+ */
+function scoreTestP(baseline, canary, delta, side) {
+    const observed = scoreStatistic(baseline, canary, delta);
+    const q = constrainedRatios(baseline, canary, delta);
+    const rows = binomialMass(baseline.requests, q.baseline);
+    const columns = binomialMass(canary.requests, q.canary);
+    // tail[j] = P(X_c ≥ columns.lo + j)
+    const tail = new Float64Array(columns.values.length + 1);
+    for (let j = columns.values.length - 1; j >= 0; j--)
+        tail[j] = tail[j + 1] + columns.values[j];
+    // z of the observed outcome, recomputed for another outcome, can differ in the last bits.
+    const slack = 1e-10 * Math.max(1, Math.abs(observed));
+    let p = 0;
+    for (let i = 0; i < rows.values.length; i++) {
+        const errors = rows.lo + i;
+        const z = (j) => scoreStatistic({ errors, requests: baseline.requests }, { errors: columns.lo + j, requests: canary.requests }, delta);
+        // The first column whose z is past the observed one (greater: ≥ z_obs; less: > z_obs).
+        let low = 0;
+        let high = columns.values.length;
+        while (low < high) {
+            const middle = (low + high) >> 1;
+            if (side === 'greater' ? z(middle) >= observed - slack : z(middle) > observed + slack)
+                high = middle;
+            else
+                low = middle + 1;
+        }
+        p += rows.values[i] * (side === 'greater' ? tail[low] : 1 - tail[low]);
+    }
+    return Math.min(1, Math.max(0, p));
+}
+/** The δ in [low, high] where the decreasing z(δ) crosses target, by bisection to the last bit. */
+function crossing(baseline, canary, target, low, high) {
+    for (let step = 0; step < 200; step++) {
+        const middle = (low + high) / 2;
+        if (middle <= low || middle >= high)
+            break;
+        if (scoreStatistic(baseline, canary, middle) > target)
+            low = middle;
+        else
+            high = middle;
+    }
+    return (low + high) / 2;
+}
+/**
+ * The canary's error ratio against the baseline's, in points, judged against the allowed difference:
+ * allowed.increase and allowed.decrease are points, as a rate metric's allowed-increase/-decrease are.
+ */
+function rateDifference(baseline, canary, confidence, allowed) {
+    const estimate = canary.errors / canary.requests - baseline.errors / baseline.requests;
     const z = normalQuantile(1 - (1 - confidence) / 2);
-    const k = Math.min(m, Math.max(1, Math.ceil(m / 2 - z * sigma - 0.5)));
-    return { estimate: median(sorted), lower: sorted[k - 1], upper: sorted[m - k] };
+    const lower = estimate <= -1 ? -1 : crossing(baseline, canary, z, -1, estimate);
+    const upper = estimate >= 1 ? 1 : crossing(baseline, canary, -z, estimate, 1);
+    const increase = allowed.increase / 100;
+    const decrease = -allowed.decrease / 100;
+    const zIncrease = scoreStatistic(baseline, canary, increase);
+    const zDecrease = scoreStatistic(baseline, canary, decrease);
+    const normal = { pHigh: normalSf(zIncrease), pLow: normalCdf(zDecrease) };
+    const exactTail = { pHigh: scoreTestP(baseline, canary, increase, 'greater'), pLow: scoreTestP(baseline, canary, decrease, 'less') };
+    return {
+        estimate: estimate * 100,
+        lower: lower * 100,
+        upper: upper * 100,
+        zIncrease,
+        zDecrease,
+        pHigh: Math.max(normal.pHigh, exactTail.pHigh),
+        pLow: Math.max(normal.pLow, exactTail.pLow),
+        normal,
+        exactTail,
+    };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/canary-analyze/src/judge.js
@@ -48933,22 +49137,41 @@ function judge_format(value) {
     const magnitude = Math.abs(value);
     return magnitude >= 1000 || magnitude < 0.001 ? value.toExponential(3) : Number(value.toPrecision(4)).toString();
 }
-function judgeMetric(definition, baselineRaw, canaryRaw, config) {
-    const baseline = cleanSamples(baselineRaw, definition.nan, definition.outliers);
-    const canary = cleanSamples(canaryRaw, definition.nan, definition.outliers);
-    const base = {
+function judgementOf(definition, samples, removed) {
+    return {
         name: definition.name,
         group: definition.group,
         kind: definition.kind,
         direction: definition.direction,
         critical: definition.critical,
         mustHaveData: definition.mustHaveData,
-        samples: { baseline: baseline.kept.length, canary: canary.kept.length },
-        removed: { baseline: baseline.removed, canary: canary.removed },
+        samples,
+        removed,
         classification: 'NoData',
         failed: false,
         rule: '',
     };
+}
+/** A move in the bad direction fails; `either` makes both bad. */
+function failedBy(classification, direction) {
+    return (classification === 'High' && direction !== 'decrease') || (classification === 'Low' && direction !== 'increase');
+}
+/** Judges one metric: samples for a value metric, counts for a rate metric. */
+function judgeMetric(definition, baseline, canary, config) {
+    const isCounts = (observations) => !Array.isArray(observations);
+    if (definition.kind === 'rate') {
+        if (!isCounts(baseline) || !isCounts(canary))
+            throw new TypeError(`rate metric ${definition.name} is judged on counts, not samples`);
+        return judgeRate(definition, baseline, canary, config);
+    }
+    if (isCounts(baseline) || isCounts(canary))
+        throw new TypeError(`value metric ${definition.name} is judged on samples, not counts`);
+    return judgeValue(definition, baseline, canary, config);
+}
+function judgeValue(definition, baselineRaw, canaryRaw, config) {
+    const baseline = cleanSamples(baselineRaw, definition.nan, definition.outliers);
+    const canary = cleanSamples(canaryRaw, definition.nan, definition.outliers);
+    const base = judgementOf(definition, { baseline: baseline.kept.length, canary: canary.kept.length }, { baseline: baseline.removed, canary: canary.removed });
     const b = baseline.kept;
     const c = canary.kept;
     if (b.length < config.minSamples || c.length < config.minSamples) {
@@ -48968,43 +49191,94 @@ function judgeMetric(definition, baselineRaw, canaryRaw, config) {
         return { ...judged, classification: 'Pass', rule: `every value is ${judge_format(b[0])}: no difference` };
     const test = mannWhitney(b, c);
     const shift = hodgesLehmann(b, c, config.confidence);
-    const effect = definition.kind === 'rate'
-        ? { type: 'points', value: (judged.mean.canary - judged.mean.baseline) * 100 }
-        : { type: 'ratio', value: judged.mean.baseline === 0 ? null : judged.mean.canary / judged.mean.baseline };
+    const effect = { type: 'ratio', value: judged.mean.baseline === 0 ? null : judged.mean.canary / judged.mean.baseline };
     const alpha = 1 - config.confidence;
     const significant = test.pValue < alpha;
     const up = significant && shift.lower > 0;
     const down = significant && shift.upper < 0;
-    /** How far the effect went in one direction, in the unit allowed-increase/-decrease use. */
-    const size = (direction) => {
-        if (effect.type === 'points')
-            return direction * effect.value;
-        if (effect.value === null)
-            return Number.POSITIVE_INFINITY; // from a zero baseline, any change is unbounded
-        return direction * (effect.value - 1) * 100;
-    };
-    const unit = definition.kind === 'rate' ? ' points' : '%';
-    const evidence = `p = ${judge_format(test.pValue)} (α ${judge_format(alpha)}), shift ${judge_format(shift.estimate)} [${judge_format(shift.lower)}, ${judge_format(shift.upper)}]`;
-    const effectText = effect.type === 'points' ? `${judge_format(effect.value)} points` : effect.value === null ? 'ratio undefined (baseline mean 0)' : `×${judge_format(effect.value)}`;
+    /** How far the mean moved in one direction, in percent (from a zero baseline any change is unbounded). */
+    const size = (direction) => (effect.value === null ? Number.POSITIVE_INFINITY : direction * (effect.value - 1) * 100);
+    // The interval's real coverage, named when the whole number k makes it differ from the confidence asked.
+    const covers = Math.abs(shift.coverage - config.confidence) >= 0.0005 ? `, covering ${judge_format(shift.coverage * 100)}% (${shift.coverageMethod === 'exact' ? 'exact' : 'normal approximation'}), not ${judge_format(config.confidence * 100)}%` : '';
+    const evidence = `p = ${judge_format(test.pValue)} (${test.method === 'exact' ? 'exact, ' : ''}α ${judge_format(alpha)}), shift ${judge_format(shift.estimate)} [${judge_format(shift.lower)}, ${judge_format(shift.upper)}]${covers}`;
+    const effectText = effect.value === null ? 'ratio undefined (baseline mean 0)' : `×${judge_format(effect.value)}`;
     let classification = 'Pass';
     let rule = `${evidence}: no significant difference`;
     if (up) {
         const reached = size(1) >= definition.allowedIncrease;
         classification = reached ? 'High' : 'Pass';
-        rule = `${evidence}, effect ${effectText}: higher${reached ? `, at least the allowed ${definition.allowedIncrease}${unit}` : `, within the allowed ${definition.allowedIncrease}${unit}`}`;
+        rule = `${evidence}, effect ${effectText}: higher${reached ? `, at least the allowed ${definition.allowedIncrease}%` : `, within the allowed ${definition.allowedIncrease}%`}`;
     }
     else if (down) {
         const reached = size(-1) >= definition.allowedDecrease;
         classification = reached ? 'Low' : 'Pass';
-        rule = `${evidence}, effect ${effectText}: lower${reached ? `, at least the allowed ${definition.allowedDecrease}${unit}` : `, within the allowed ${definition.allowedDecrease}${unit}`}`;
+        rule = `${evidence}, effect ${effectText}: lower${reached ? `, at least the allowed ${definition.allowedDecrease}%` : `, within the allowed ${definition.allowedDecrease}%`}`;
     }
     else if (significant) {
         rule = `${evidence}: significant, but the interval reaches 0`;
     }
-    const failed = (classification === 'High' && definition.direction !== 'decrease') || (classification === 'Low' && definition.direction !== 'increase');
+    const failed = failedBy(classification, definition.direction);
     if (classification !== 'Pass' && !failed)
         rule += ' (the good direction for this metric)';
-    return { ...judged, shift, pValue: test.pValue, effect, classification, failed, rule };
+    return {
+        ...judged,
+        shift: { estimate: shift.estimate, lower: shift.lower, upper: shift.upper, coverage: shift.coverage, coverageMethod: shift.coverageMethod },
+        pValue: test.pValue,
+        test: test.method === 'exact' ? 'Mann-Whitney exact' : 'Mann-Whitney normal approximation',
+        effect,
+        classification,
+        failed,
+        rule,
+    };
+}
+const percent = (counts) => `${counts.errors}/${counts.requests} (${judge_format((100 * counts.errors) / counts.requests)}%)`;
+const signed = (value) => `${value > 0 ? '+' : ''}${judge_format(value)}`;
+/**
+ * A rate metric on counts: the score test of the canary's error ratio minus the baseline's against the
+ * allowed points, each way one-sided at α/2 (so the two-sided interval shown at the confidence asked
+ * lies past the allowance whenever a move is called).
+ */
+function judgeRate(definition, baseline, canary, config) {
+    const base = { ...judgementOf(definition, { baseline: baseline.requests ?? 0, canary: canary.requests ?? 0 }, { baseline: 0, canary: 0 }), counts: { baseline, canary } };
+    const unanswered = ['baseline', 'canary'].flatMap((side) => ['errors', 'requests'].filter((count) => (side === 'baseline' ? baseline : canary)[count] === null).map((count) => `${side} ${count}`));
+    if (unanswered.length > 0) {
+        const hint = unanswered.some((entry) => entry.endsWith('errors')) ? ' (where no errors at all means no series, end the errors query with `or vector(0)`)' : '';
+        return { ...base, failed: definition.mustHaveData, rule: `no answer for the ${unanswered.join(' and ')} count${hint}: no data${definition.mustHaveData ? ' on a must-have-data metric' : ''}` };
+    }
+    const b = baseline;
+    const c = canary;
+    if (b.requests < config.minSamples || c.requests < config.minSamples) {
+        const short = [b.requests < config.minSamples ? `${b.requests} baseline` : '', c.requests < config.minSamples ? `${c.requests} canary` : ''].filter(Boolean).join(' and ');
+        return { ...base, failed: definition.mustHaveData, rule: `${short} requests, fewer than min-samples ${config.minSamples}: no data${definition.mustHaveData ? ' on a must-have-data metric' : ''}` };
+    }
+    const test = rateDifference(b, c, config.confidence, { increase: definition.allowedIncrease, decrease: definition.allowedDecrease });
+    const level = (1 - config.confidence) / 2;
+    const classification = test.pHigh < level ? 'High' : test.pLow < level ? 'Low' : 'Pass';
+    const evidence = `${percent(b)} → ${percent(c)}: ${signed(test.estimate)} points [${signed(test.lower)}, ${signed(test.upper)}]`;
+    const allowedUp = `+${judge_format(definition.allowedIncrease)}`;
+    const allowedDown = `-${judge_format(definition.allowedDecrease)}`;
+    let rule;
+    if (classification === 'High')
+        rule = `${evidence}: higher by more than the allowed ${allowedUp} points (p = ${judge_format(test.pHigh)} < α/2 ${judge_format(level)})`;
+    else if (classification === 'Low')
+        rule = `${evidence}: lower by more than the allowed ${allowedDown} points (p = ${judge_format(test.pLow)} < α/2 ${judge_format(level)})`;
+    else
+        rule = `${evidence}: within the allowed ${allowedUp} / ${allowedDown} points (p = ${judge_format(test.pHigh)} and ${judge_format(test.pLow)}, not below α/2 ${judge_format(level)})`;
+    const failed = failedBy(classification, definition.direction);
+    if (classification !== 'Pass' && !failed)
+        rule += ' (the good direction for this metric)';
+    return {
+        ...base,
+        mean: { baseline: b.errors / b.requests, canary: c.errors / c.requests },
+        shift: { estimate: test.estimate, lower: test.lower, upper: test.upper },
+        // The p-value of the move called (High: pHigh, Low: pLow, which is then the smaller), else the nearer one.
+        pValue: Math.min(test.pHigh, test.pLow),
+        test: 'score test',
+        effect: { type: 'points', value: test.estimate },
+        classification,
+        failed,
+        rule,
+    };
 }
 /** Group weights: explicit ones as given, groups without one share what is left of 100 equally. */
 function groupWeights(definitions) {
@@ -49073,7 +49347,9 @@ const KINDS = ['rate', 'value'];
 const DIRECTIONS = ['increase', 'decrease', 'either'];
 const FIELDS = {
     name: 'a name',
-    query: 'the query (with {{variant}}, {{version}}, {{selector}} or {{interval}})',
+    query: 'the query of a value metric\'s samples (with {{variant}}, {{version}}, {{selector}}, {{interval}} or {{window}})',
+    errors: 'the query counting a rate metric\'s errors over the window (Prometheus: sum(increase(...[{{window}}])))',
+    requests: 'the query counting a rate metric\'s requests over the window (Prometheus: sum(increase(...[{{window}}])))',
     kind: 'rate or value',
     direction: 'increase, decrease or either (the change that is bad)',
     'allowed-increase': 'a number ≥ 0 (percent for value, points for rate)',
@@ -49138,12 +49414,32 @@ function parseMetrics(raw, input) {
                 throw field(input, name, fieldName, `${JSON.stringify(value)} is not accepted`);
             return value;
         };
-        const query = text('query');
-        if (!query || query.trim() === '')
-            throw field(input, name, 'query', 'is missing');
         if (metrics.some((metric) => metric.name === name))
             throw field(input, name, 'name', 'is used by two metrics');
-        const kind = choice('kind', KINDS, 'value');
+        // Count queries make a rate metric unless the kind says otherwise.
+        const kind = choice('kind', KINDS, fields['errors'] !== undefined || fields['requests'] !== undefined ? 'rate' : 'value');
+        const queryOf = (fieldName) => {
+            const value = text(fieldName);
+            if (!value || value.trim() === '')
+                throw field(input, name, fieldName, fields[fieldName] === undefined ? 'is missing' : `${JSON.stringify(fields[fieldName])} is not a query`);
+            return value;
+        };
+        let query;
+        let errors;
+        let requests;
+        if (kind === 'rate') {
+            if (fields['query'] !== undefined) {
+                throw field(input, name, 'query', 'a rate metric is judged on counts, not on a series of ratios (mostly-zero ratios at low traffic hide errors); give errors and requests, each a count over {{window}}, instead');
+            }
+            errors = queryOf('errors');
+            requests = queryOf('requests');
+        }
+        else {
+            for (const countField of ['errors', 'requests'])
+                if (fields[countField] !== undefined)
+                    throw field(input, name, countField, 'is for kind rate only (this metric is a value metric)');
+            query = queryOf('query');
+        }
         const group = text('group') ?? name;
         const weight = number('weight', undefined, 0, 100);
         if (weight !== undefined) {
@@ -49156,6 +49452,8 @@ function parseMetrics(raw, input) {
         metrics.push({
             name,
             query,
+            errors,
+            requests,
             kind,
             direction: choice('direction', DIRECTIONS, 'increase'),
             allowedIncrease: number('allowed-increase', 0),
@@ -49191,8 +49489,10 @@ function builtInHttpMetrics() {
             mustHaveData: true,
             group: 'errors',
             weight: 40,
-            // No 5xx at all is no error series at all: `or vector(0)` makes that a 0 ratio (no traffic stays no data).
-            query: '(sum(rate(http_requests_total{ {{selector}}, code=~"5.." }[{{interval}}])) or vector(0)) / sum(rate(http_requests_total{ {{selector}} }[{{interval}}]))',
+            // Judged on the counts over the window. No 5xx at all is no error series at all: `or vector(0)`
+            // makes that 0 errors (no traffic stays no data).
+            errors: 'sum(increase(http_requests_total{ {{selector}}, code=~"5.." }[{{window}}])) or vector(0)',
+            requests: 'sum(increase(http_requests_total{ {{selector}} }[{{window}}]))',
         },
         ...[0.5, 0.95].map((quantile, index) => ({
             ...base,
@@ -49232,12 +49532,17 @@ function builtInHttpMetrics() {
         },
     ];
 }
-/** Fills {{variant}}, {{version}}, {{selector}} and {{interval}}; an unknown placeholder is an error. */
-function fillTemplate(query, values, metric, input) {
+/** The queries a metric runs, by field. */
+function queriesOf(definition) {
+    return ['query', 'errors', 'requests'].flatMap((name) => (definition[name] === undefined ? [] : [[name, definition[name]]]));
+}
+/** Fills {{variant}}, {{version}}, {{selector}}, {{interval}} and {{window}}; an unknown placeholder is an error. */
+function fillTemplate(query, values, metric, input, fieldName = 'query') {
     return query.replace(/\{\{\s*([\w-]+)\s*\}\}/g, (_all, key) => {
         const value = values[key];
-        if (value === undefined)
-            throw new InputError(input, `metric "${metric}", field "query": {{${key}}} is not a placeholder; expected {{variant}}, {{version}}, {{selector}} or {{interval}}`);
+        if (value === undefined) {
+            throw new InputError(input, `metric "${metric}", field "${fieldName}": {{${key}}} is not a placeholder; expected {{variant}}, {{version}}, {{selector}}, {{interval}} or {{window}}`);
+        }
         return value;
     });
 }
@@ -49362,6 +49667,10 @@ function parseJson(response) {
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/canary-analyze/src/providers.js
 
 
+/** Adds up a series of counts per step; no points is no answer. */
+function sum(points) {
+    return points.length === 0 ? undefined : points.reduce((total, point) => total + point.value, 0);
+}
 class ProviderUnavailable extends Error {
     name = 'ProviderUnavailable';
 }
@@ -49376,7 +49685,7 @@ async function get(url, headers, provider) {
 }
 function single(series, metric, provider) {
     if (series.length > 1) {
-        throw new InputError('metrics', `metric "${metric}", field "query": ${provider} returned ${series.length} series; aggregate them to one (sum(...), avg(...))`);
+        throw new InputError('metrics', `metric "${metric}": ${provider} returned ${series.length} series for one query; aggregate them to one (sum(...), avg(...))`);
     }
     return series[0];
 }
@@ -49392,14 +49701,9 @@ class PrometheusProvider {
                 ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ''}`).toString('base64')}` }
                 : {};
     }
-    async fetch(query, window, metric) {
-        const url = new URL(`${this.#url.pathname.replace(/\/+$/, '')}/api/v1/query_range`, this.#url);
-        url.search = new URLSearchParams({
-            query,
-            start: String(window.start.getTime() / 1000),
-            end: String(window.end.getTime() / 1000),
-            step: String(window.stepSeconds),
-        }).toString();
+    async #query(api, parameters, metric) {
+        const url = new URL(`${this.#url.pathname.replace(/\/+$/, '')}/api/v1/${api}`, this.#url);
+        url.search = new URLSearchParams(parameters).toString();
         const response = await get(url, this.#headers, 'Prometheus');
         const body = parseJson(response);
         if (response.status === 400 || response.status === 422 || body?.status === 'error') {
@@ -49409,10 +49713,27 @@ class PrometheusProvider {
             throw new ProviderUnavailable(`Prometheus refused the credentials (${statusLine(response)})`);
         if (response.status !== 200 || !body?.data)
             throw new ProviderUnavailable(`Prometheus answered ${statusLine(response)}`);
-        if (body.data.resultType !== 'matrix')
-            throw new InputError('metrics', `metric "${metric}": the query gives a ${body.data.resultType}, not a range of samples`);
-        const series = single(body.data.result ?? [], metric, 'Prometheus');
+        return body.data;
+    }
+    async fetch(query, window, metric) {
+        const data = await this.#query('query_range', { query, start: String(window.start.getTime() / 1000), end: String(window.end.getTime() / 1000), step: String(window.stepSeconds) }, metric);
+        if (data.resultType !== 'matrix')
+            throw new InputError('metrics', `metric "${metric}": the query gives a ${data.resultType}, not a range of samples`);
+        const series = single((data.result ?? []), metric, 'Prometheus');
         return (series?.values ?? []).map(([at, value]) => ({ at: at * 1000, value: Number(value) }));
+    }
+    /** One instant query at the window's end: the count over the window is the query's business ({{window}}). */
+    async total(query, window, metric) {
+        const data = await this.#query('query', { query, time: String(window.end.getTime() / 1000) }, metric);
+        let value;
+        if (data.resultType === 'scalar')
+            value = data.result?.[1];
+        else if (data.resultType === 'vector')
+            value = single((data.result ?? []), metric, 'Prometheus')?.value?.[1];
+        else
+            throw new InputError('metrics', `metric "${metric}": a count query gives a ${data.resultType}; expected one number, e.g. sum(increase(x_total[{{window}}]))`);
+        const count = value === undefined ? Number.NaN : Number(value);
+        return Number.isNaN(count) ? undefined : count;
     }
 }
 class DatadogProvider {
@@ -49437,6 +49758,10 @@ class DatadogProvider {
             throw new ProviderUnavailable(`Datadog answered ${statusLine(response)}`);
         const series = single(body.series ?? [], metric, 'Datadog');
         return (series?.pointlist ?? []).flatMap(([at, value]) => (value === null ? [] : [{ at, value }]));
+    }
+    /** The counts per rollup interval of an .as_count() query, added up. */
+    async total(query, window, metric) {
+        return sum(await this.fetch(query, window, metric));
     }
 }
 /**
@@ -49498,6 +49823,10 @@ class HttpJsonProvider {
             return entry === null || Number.isNaN(value) ? [] : [{ at, value }];
         });
     }
+    /** The endpoint's counts (per step, or one for the window), added up. */
+    async total(query, window, metric) {
+        return sum(await this.fetch(query, window, metric));
+    }
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/deploy-actions/tsc/actions/canary-analyze/src/analysis.js
@@ -49506,10 +49835,34 @@ class HttpJsonProvider {
 
 
 
-async function samples(provider, plan, metric, start, end) {
-    const fetchVariant = (variant) => provider.fetch(fillTemplate(metric.query, { variant, version: plan[variant].version, selector: plan[variant].selector, interval: plan.rateWindow }, metric.name, 'metrics'), { start, end, stepSeconds: plan.stepSeconds }, metric.name);
-    const [baseline, canary] = await Promise.all([fetchVariant('baseline'), fetchVariant('canary')]);
-    return { baseline, canary };
+
+/** A count over the window from a provider, checked: a whole number ≥ 0 (Prometheus' increase() extrapolates, so it is rounded). */
+function count(value, metric, field, variant) {
+    if (value === undefined)
+        return null;
+    const rounded = Math.round(value);
+    if (!Number.isFinite(value) || rounded < 0) {
+        throw new InputError('metrics', `metric "${metric}", field "${field}": the ${variant} count is ${value}; a count over the window is a number ≥ 0 (a counter's increase(), not delta() or rate())`);
+    }
+    return rounded;
+}
+async function fetchMetric(provider, plan, metric, start, end) {
+    const window = { start, end, stepSeconds: plan.stepSeconds };
+    const fill = (query, variant, field) => fillTemplate(query, { variant, version: plan[variant].version, selector: plan[variant].selector, interval: plan.rateWindow, window: `${Math.round((end.getTime() - start.getTime()) / 1000)}s` }, metric.name, 'metrics', field);
+    if (metric.kind === 'rate') {
+        const counts = async (variant) => {
+            const [errors, requests] = (await Promise.all(['errors', 'requests'].map(async (field) => count(await provider.total(fill(metric[field], variant, field), window, metric.name), metric.name, field, variant))));
+            if (errors !== null && requests !== null && errors > requests) {
+                throw new InputError('metrics', `metric "${metric.name}", field "errors": the ${variant}'s ${errors} errors are more than its ${requests} requests; the errors query must count a subset of what the requests query counts`);
+            }
+            return { errors, requests };
+        };
+        const [baseline, canary] = await Promise.all([counts('baseline'), counts('canary')]);
+        return { observations: { baseline, canary }, points: { baseline: [], canary: [] } };
+    }
+    const [baseline, canary] = await Promise.all(['baseline', 'canary'].map((variant) => provider.fetch(fill(metric.query, variant, 'query'), window, metric.name)));
+    const points = { baseline: baseline, canary: canary };
+    return { observations: { baseline: points.baseline.map((point) => point.value), canary: points.canary.map((point) => point.value) }, points };
 }
 async function analyse(provider, plan, hooks = {}) {
     const clock = hooks.clock ?? realClock;
@@ -49528,15 +49881,11 @@ async function analyse(provider, plan, hooks = {}) {
             await clock.sleep(end - clock.now());
         const window = { start: new Date(analysisStart), end: new Date(end) };
         let judged;
-        const points = [];
+        const fetched = [];
         try {
             for (const metric of plan.metrics)
-                points.push(await samples(provider, plan, metric, window.start, window.end));
-            judged = judge_judgeInterval(plan.metrics.map((definition, position) => ({
-                definition,
-                baseline: points[position].baseline.map((point) => point.value),
-                canary: points[position].canary.map((point) => point.value),
-            })), plan.judge);
+                fetched.push(await fetchMetric(provider, plan, metric, window.start, window.end));
+            judged = judge_judgeInterval(plan.metrics.map((definition, position) => ({ definition, ...fetched[position].observations })), plan.judge);
         }
         catch (error) {
             if (!(error instanceof ProviderUnavailable))
@@ -49551,7 +49900,7 @@ async function analyse(provider, plan, hooks = {}) {
             verdict: judged.verdict,
             score: judged.score,
             rule: judged.rule,
-            metrics: judged.metrics.map((metric, position) => ({ ...metric, baselinePoints: points[position]?.baseline ?? [], canaryPoints: points[position]?.canary ?? [] })),
+            metrics: judged.metrics.map((metric, position) => ({ ...metric, baselinePoints: fetched[position]?.points.baseline ?? [], canaryPoints: fetched[position]?.points.canary ?? [] })),
         });
         log(`interval ${index}/${plan.intervals} (${formatDuration(end - analysisStart)} of data): ${judged.verdict}, score ${judged.score} (${judged.rule})`);
         const criticalFailure = judged.metrics.some((metric) => metric.critical && metric.failed && metric.classification !== 'NoData');
@@ -49573,13 +49922,16 @@ async function analyse(provider, plan, hooks = {}) {
         windows,
     };
 }
-/** The final window's verdict, computed again from the samples and plan saved in a report. */
+/** The final window's verdict, computed again from the samples (rate metrics: the counts) and plan saved in a report. */
 function recompute(report) {
     const last = report.windows.at(-1);
     if (!last || last.metrics.length === 0)
         return undefined;
+    const none = { errors: null, requests: null };
     return judgeInterval(report.plan.metrics.map((definition) => {
         const saved = last.metrics.find((metric) => metric.name === definition.name);
+        if (definition.kind === 'rate')
+            return { definition, baseline: saved?.counts?.baseline ?? none, canary: saved?.counts?.canary ?? none };
         return { definition, baseline: saved?.baselinePoints.map((point) => point.value) ?? [], canary: saved?.canaryPoints.map((point) => point.value) ?? [] };
     }), report.plan.judge);
 }
@@ -49620,6 +49972,21 @@ function readMetrics(inputs) {
     const list = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && 'metrics' in parsed ? parsed.metrics : parsed;
     return parseMetrics(list, 'metrics-file');
 }
+/**
+ * Every query's placeholders are known before anything is queried; with Prometheus a rate metric's
+ * counts must span the window ({{window}}), or cumulative intervals would count a fixed stretch.
+ */
+function checkQueries(metrics, provider, input) {
+    const sample = { variant: 'canary', version: 'v', selector: 's', interval: '1m', window: '60s' };
+    for (const metric of metrics) {
+        for (const [field, query] of queriesOf(metric)) {
+            fillTemplate(query, sample, metric.name, input, field);
+            if (provider === 'prometheus' && field !== 'query' && !/\{\{\s*window\s*\}\}/.test(query)) {
+                throw new InputError(input, `metric "${metric.name}", field "${field}": with Prometheus a count over the analysis window needs {{window}}, e.g. sum(increase(http_requests_total{...}[{{window}}]))`);
+            }
+        }
+    }
+}
 function readProvider(inputs) {
     const provider = inputs.choice('provider', PROVIDERS, 'prometheus');
     switch (provider) {
@@ -49653,7 +50020,8 @@ function readConfig(source = runnerInputs) {
         }
         metrics = builtInHttpMetrics();
     }
-    const usesSelector = metrics.some((metric) => /\{\{\s*selector\s*\}\}/.test(metric.query));
+    checkQueries(metrics, inputs.choice('provider', PROVIDERS, 'prometheus'), inputs.isSet('metrics-file') && !inputs.isSet('metrics') ? 'metrics-file' : 'metrics');
+    const usesSelector = metrics.some((metric) => queriesOf(metric).some(([, query]) => /\{\{\s*selector\s*\}\}/.test(query)));
     if (usesSelector && (!baselineSelector || !canarySelector)) {
         throw new InputError(baselineSelector ? 'canary-selector' : 'baseline-selector', 'is required: a metric query uses {{selector}}');
     }
@@ -49731,18 +50099,31 @@ function effect(metric) {
         return `${metric.effect.value !== null && metric.effect.value >= 0 ? '+' : ''}${number(metric.effect.value)} pts`;
     return metric.effect.value === null ? 'n/a (baseline 0)' : `×${number(metric.effect.value)}`;
 }
+/** value: the shift [interval] and what the interval really covers; rate: the difference in points. */
+function shift(metric) {
+    if (!metric.shift)
+        return '–';
+    const interval = `${number(metric.shift.estimate)} [${number(metric.shift.lower)}, ${number(metric.shift.upper)}]`;
+    if (metric.kind === 'rate')
+        return `${interval} pts`;
+    return metric.shift.coverage === undefined ? interval : `${interval} covers ${number(metric.shift.coverage * 100)}%`;
+}
 function metricTable(window) {
     const rows = window.metrics.map((metric) => [
         `${metric.critical ? '**' : ''}${escapeCell(metric.name)}${metric.critical ? '**' : ''}`,
         `${metric.failed ? '❌ ' : ''}${CLASS_MARK[metric.classification]}`,
-        `${metric.samples.baseline} / ${metric.samples.canary}`,
-        metric.median ? `${number(metric.median.baseline)} → ${number(metric.median.canary)}` : '–',
-        metric.shift ? `${number(metric.shift.estimate)} [${number(metric.shift.lower)}, ${number(metric.shift.upper)}]` : '–',
+        `${metric.samples.baseline} / ${metric.samples.canary}${metric.kind === 'rate' ? ' requests' : ''}`,
+        metric.kind === 'rate' && metric.mean
+            ? `${number(metric.mean.baseline * 100)}% → ${number(metric.mean.canary * 100)}%`
+            : metric.median
+                ? `${number(metric.median.baseline)} → ${number(metric.median.canary)}`
+                : '–',
+        shift(metric),
         effect(metric),
         number(metric.pValue),
         escapeCell(metric.rule),
     ]);
-    return table(['Metric', 'Result', 'Samples (baseline / canary)', 'Median', 'Shift [interval]', 'Effect', 'p', 'Rule'], rows);
+    return table(['Metric', 'Result', 'Samples (baseline / canary)', 'Median (rate: errors)', 'Shift [interval]', 'Effect', 'p', 'Rule'], rows);
 }
 /** Baseline and canary over time for one metric, at most 30 points each. */
 function chart(metric) {

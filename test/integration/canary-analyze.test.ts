@@ -12,6 +12,7 @@ import { freePort, startPrometheus, startService, type Prometheus } from '../san
 /**
  * canary-analyze through its bundle against a real Prometheus (Debian), its history backfilled with
  * promtool: 30 minutes of 15 s samples per scenario, ending three hours ago, judged with end-time.
+ * Errors are counters (app_requests_total, app_errors_total) the judge reads as counts over the window.
  */
 
 const END = new Date(Math.floor((Date.now() - 3 * 3_600_000) / 60_000) * 60_000);
@@ -20,7 +21,10 @@ const STEP = 15;
 
 interface Scenario {
   latency: { baseline: number; canary: number };
+  /** The share of requests that fail. */
   errors: { baseline: number; canary: number };
+  /** Requests per 15 s step (default 200). */
+  requests?: number;
   canaryMinutes?: number;
 }
 
@@ -29,6 +33,9 @@ const SCENARIOS: Record<string, Scenario> = {
   bad: { latency: { baseline: 0.1, canary: 0.13 }, errors: { baseline: 0, canary: 0.02 } },
   slower: { latency: { baseline: 0.1, canary: 0.13 }, errors: { baseline: 0.01, canary: 0.01 } },
   quiet: { latency: { baseline: 0.1, canary: 0.1 }, errors: { baseline: 0.01, canary: 0.01 }, canaryMinutes: 4 },
+  // About 20 requests a step: per-step error ratios are mostly 0 (the judge once passed this canary).
+  'low-traffic-bad': { latency: { baseline: 0.1, canary: 0.1 }, errors: { baseline: 0, canary: 0.02 }, requests: 20 },
+  'low-traffic-healthy': { latency: { baseline: 0.1, canary: 0.1 }, errors: { baseline: 0.01, canary: 0.01 }, requests: 20 },
 };
 
 function history(): string {
@@ -41,9 +48,21 @@ function history(): string {
       // A canary with little data has samples only at the end of the window.
       const from = variant === 'canary' && spec.canaryMinutes ? count - (spec.canaryMinutes * 60) / STEP : 0;
       const gap = (value: number, index: number) => (index < from ? Number.NaN : value);
+      // Counters from 0 at their first sample: each step adds its requests and the failed share of them.
+      const perStep = spec.requests ?? 200;
+      const draw = seeded(5000 + offset * 10 + (variant === 'canary' ? 1 : 0));
+      const totals = { requests: 0, errors: 0 };
+      const counters = Array.from({ length: count }, (_, index) => {
+        if (index > from) {
+          totals.requests += perStep;
+          totals.errors += Math.round(binomialRatio(draw, perStep, spec.errors[variant]) * perStep);
+        }
+        return { ...totals };
+      });
       series.push(
         { metric: 'app_latency_seconds', labels, value: (index) => gap(logNormal(random, spec.latency[variant], 0.2), index) },
-        { metric: 'app_errors_ratio', labels, value: (index) => gap(binomialRatio(random, 200, spec.errors[variant]), index) },
+        { metric: 'app_requests_total', labels, value: (index) => gap((counters[index] as { requests: number }).requests, index) },
+        { metric: 'app_errors_total', labels, value: (index) => gap((counters[index] as { errors: number }).errors, index) },
         { metric: 'app_cpu_seconds', labels, value: (index) => gap(logNormal(random, 0.5, 0.1), index) },
       );
     }
@@ -56,8 +75,9 @@ function history(): string {
 }
 
 function metrics(scenario: string): string {
+  const count = (metric: string) => `sum(increase(${metric}{scenario="${scenario}",variant="{{variant}}"}[{{window}}]))`;
   return stringify([
-    { name: 'errors', query: `app_errors_ratio{scenario="${scenario}",variant="{{variant}}"}`, kind: 'rate', 'allowed-increase': 0.5, critical: true, 'must-have-data': true, group: 'errors', weight: 40 },
+    { name: 'errors', errors: count('app_errors_total'), requests: count('app_requests_total'), 'allowed-increase': 0.5, critical: true, 'must-have-data': true, group: 'errors', weight: 40 },
     { name: 'latency', query: `app_latency_seconds{scenario="${scenario}",variant="{{variant}}"}`, 'allowed-increase': 10, 'must-have-data': true, group: 'latency', weight: 40 },
     { name: 'cpu', query: `app_cpu_seconds{scenario="${scenario}",variant="{{variant}}"}`, 'allowed-increase': 25, group: 'resources', weight: 20 },
   ]);
@@ -90,23 +110,29 @@ describe('verdicts from a real Prometheus', () => {
     expect(result.exitCode, result.log).toBe(0);
     expect(result.outputs).toMatchObject({ verdict: 'pass', score: '100', 'failed-metrics': '' });
     const report = JSON.parse(readFileSync(result.outputs['report'] as string, 'utf8')) as Report;
+    // errors: the requests counted over the window (200 a step for 120 steps); the others: samples.
     expect(report.windows[0]?.metrics.map((metric) => metric.samples)).toEqual([
-      { baseline: 121, canary: 121 },
+      { baseline: 24_000, canary: 24_000 },
       { baseline: 121, canary: 121 },
       { baseline: 121, canary: 121 },
     ]);
+    expect(report.windows[0]?.metrics[0]).toMatchObject({ test: 'score test', counts: { baseline: { requests: 24_000 }, canary: { requests: 24_000 } } });
     const again = recompute(report);
     expect(again?.verdict).toBe(report.verdict);
     expect(again?.score).toBe(report.score);
     expect(result.summary).toContain('### ✅ Canary analysis: pass, score 100');
-    expect(result.summary).toContain('| Metric | Result | Samples (baseline / canary) | Median | Shift [interval] | Effect | p | Rule |');
+    expect(result.summary).toContain('| Metric | Result | Samples (baseline / canary) | Median (rate: errors) | Shift [interval] | Effect | p | Rule |');
+    // The value metrics' intervals say what they really cover.
+    expect(result.summary).toMatch(/\| latency \| Pass \| 121 \/ 121 \| [^|]+ \| [^|]+ covers 98(\.\d+)?% \|/);
   });
 
   test('+30% latency and 2% errors (from 0%) fail on the critical error ratio, and say why', async () => {
     const result = await analyse({ metrics: metrics('bad') });
     expect(result.exitCode).toBe(1);
     expect(result.outputs).toMatchObject({ verdict: 'fail', 'failed-metrics': 'errors,latency' });
-    expect(result.errors[0]?.message).toMatch(/^canary-analyze: verdict fail, score \d+(\.\d+)?: critical metric errors failed: p = .*effect \d(\.\d+)? points: higher, at least the allowed 0\.5 points$/);
+    expect(result.errors[0]?.message).toMatch(
+      /^canary-analyze: verdict fail, score \d+(\.\d+)?: critical metric errors failed: 0\/24000 \(0%\) → \d+\/24000 \([\d.]+%\): \+[\d.]+ points \[\+[\d.]+, \+[\d.]+\]: higher by more than the allowed \+0\.5 points \(p = .+ < α\/2 0\.01\)$/,
+    );
     expect(result.summary).toContain('xychart-beta');
   });
 
@@ -119,10 +145,27 @@ describe('verdicts from a real Prometheus', () => {
     expect(warned.warnings[0]?.message).toMatch(/^canary-analyze: verdict marginal, score 60/);
   });
 
+  test('at low traffic (20 requests a step) 0% → 2% errors fails on the counts; a healthy canary there passes', async () => {
+    const bad = await analyse({ metrics: metrics('low-traffic-bad') });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.outputs).toMatchObject({ verdict: 'fail', 'failed-metrics': 'errors' });
+    const report = JSON.parse(readFileSync(bad.outputs['report'] as string, 'utf8')) as Report;
+    const errors = report.windows[0]?.metrics[0];
+    expect(errors?.counts).toMatchObject({ baseline: { errors: 0, requests: 2400 }, canary: { requests: 2400 } });
+    expect(errors?.shift?.lower).toBeGreaterThan(0.5);
+    expect(bad.errors[0]?.message).toMatch(/critical metric errors failed: 0\/2400 \(0%\) → \d+\/2400 .*: higher by more than the allowed \+0\.5 points/);
+    expect(recompute(report)?.verdict).toBe('fail');
+    expect(bad.summary).toMatch(/\| \*\*errors\*\* \| ❌ ⬆️ High \| 2400 \/ 2400 requests \| 0% → [\d.]+% \| [\d.]+ \[[\d.]+, [\d.]+\] pts \| \+[\d.]+ pts \|/);
+    const healthy = await analyse({ metrics: metrics('low-traffic-healthy') });
+    expect(healthy.exitCode, healthy.log).toBe(0);
+    expect(healthy.outputs).toMatchObject({ verdict: 'pass', score: '100' });
+  });
+
   test('a canary with too little data is inconclusive, never a pass', async () => {
     const result = await analyse({ metrics: metrics('quiet') });
     expect(result.outputs['verdict']).toBe('inconclusive');
-    expect(result.errors[0]?.message).toMatch(/must-have-data metric errors has no data \(16 canary samples, fewer than min-samples 30/);
+    // The error counts are plenty (16 steps of 200 requests); the latency series has too few samples.
+    expect(result.errors[0]?.message).toMatch(/must-have-data metric latency has no data \(16 canary samples, fewer than min-samples 30/);
   });
 
   test('intervals are cumulative and a failure stops the analysis early', async () => {
@@ -134,7 +177,8 @@ describe('verdicts from a real Prometheus', () => {
     expect(result.log).toContain('stopping early: a critical metric failed');
     const healthy = await analyse({ metrics: metrics('healthy'), interval: '10m', intervals: '3' });
     const windows = (JSON.parse(readFileSync(healthy.outputs['report'] as string, 'utf8')) as Report).windows;
-    expect(windows.map((window) => window.metrics[0]?.samples.baseline)).toEqual([41, 81, 121]);
+    expect(windows.map((window) => window.metrics[1]?.samples.baseline)).toEqual([41, 81, 121]);
+    expect(windows.map((window) => window.metrics[0]?.counts?.baseline.requests)).toEqual([8000, 16_000, 24_000]);
   });
 });
 
@@ -203,6 +247,41 @@ describe('other providers', () => {
     }
   });
 
+  test('Datadog: a rate metric adds up the .as_count() points of its two count queries', async () => {
+    // 60 rollups of 20 requests a side; the canary fails 1 in 50 of them, the baseline none.
+    const datadog = await new HttpDouble((request) => {
+      const query = request.query.get('query') ?? '';
+      const from = Number(request.query.get('from'));
+      const value = (index: number) => (query.startsWith('sum:app.requests') ? 20 : query.includes('canary') && index % 5 === 0 ? 2 : 0);
+      return { status: 200, body: { status: 'ok', series: [{ pointlist: Array.from({ length: 60 }, (_, index) => [(from + index * 15) * 1000, value(index)]) }] } };
+    }).start();
+    try {
+      const { main } = await harness.run('canary-analyze', {
+        inputs: {
+          provider: 'datadog',
+          'datadog-api-url': datadog.url,
+          'datadog-api-key': 'api-key-123',
+          'datadog-application-key': 'app-key-456',
+          metrics: stringify([{ name: 'errors', errors: 'sum:app.errors{variant:{{variant}}}.as_count()', requests: 'sum:app.requests{variant:{{variant}}}.as_count()', 'allowed-increase': 0.5 }]),
+          'end-time': END.toISOString(),
+          interval: '15m',
+          'on-fail': 'warn',
+        },
+      });
+      expect(main.exitCode, main.log).toBe(0);
+      const report = JSON.parse(readFileSync(main.outputs['report'] as string, 'utf8')) as Report;
+      expect(report.windows[0]?.metrics[0]).toMatchObject({ classification: 'High', failed: true, counts: { baseline: { errors: 0, requests: 1200 }, canary: { errors: 24, requests: 1200 } } });
+      expect(datadog.requests.map((request) => request.query.get('query')).sort()).toEqual([
+        'sum:app.errors{variant:baseline}.as_count()',
+        'sum:app.errors{variant:canary}.as_count()',
+        'sum:app.requests{variant:baseline}.as_count()',
+        'sum:app.requests{variant:canary}.as_count()',
+      ]);
+    } finally {
+      await datadog.stop();
+    }
+  });
+
   test('http-json: any endpoint, a path to the samples', async () => {
     const endpoint = await new HttpDouble((request) => ({ status: 200, body: { data: { values: Array.from({ length: 40 }, (_, index) => [1_700_000_000 + index * 15, request.path.endsWith('canary') ? '0.1' : '0.1']) } } })).start();
     try {
@@ -212,6 +291,31 @@ describe('other providers', () => {
       expect(main.exitCode, main.log).toBe(0);
       expect(main.outputs['verdict']).toBe('pass');
       expect(endpoint.requests.map((request) => request.path).sort()).toEqual(['/series/baseline', '/series/canary']);
+    } finally {
+      await endpoint.stop();
+    }
+  });
+
+  test('http-json: a rate metric adds up the counts the endpoint answers; no answer is no data', async () => {
+    // The baseline's errors endpoint answers no points at all.
+    const counts: Record<string, number[]> = { '/requests/baseline': [400, 400, 400], '/requests/canary': [400, 400, 400], '/errors/baseline': [], '/errors/canary': [1, 0, 2] };
+    const endpoint = await new HttpDouble((request) => ({ status: 200, body: { values: counts[request.path] ?? [] } })).start();
+    try {
+      const { main } = await harness.run('canary-analyze', {
+        inputs: {
+          provider: 'http-json',
+          'http-json-path': 'values',
+          metrics: stringify([{ name: 'errors', errors: `${endpoint.url}/errors/{{variant}}`, requests: `${endpoint.url}/requests/{{variant}}`, 'must-have-data': true }]),
+          'end-time': END.toISOString(),
+          interval: '10m',
+          'on-inconclusive': 'warn',
+        },
+      });
+      expect(main.exitCode, main.log).toBe(0);
+      expect(main.outputs['verdict']).toBe('inconclusive');
+      const report = JSON.parse(readFileSync(main.outputs['report'] as string, 'utf8')) as Report;
+      expect(report.windows[0]?.metrics[0]?.counts).toEqual({ baseline: { errors: null, requests: 1200 }, canary: { errors: 3, requests: 1200 } });
+      expect(main.warnings[0]?.message).toMatch(/must-have-data metric errors has no data \(no answer for the baseline errors count/);
     } finally {
       await endpoint.stop();
     }
@@ -261,6 +365,17 @@ describe('bad input: exit 1, the input named, nothing queried', () => {
     ['metrics and a file', { 'metrics-file': 'm.yml' }, 'input "metrics-file": give metrics or metrics-file, not both'],
     ['metrics-file unreadable', { metrics: '', 'metrics-file': '/nonexistent/m.yml' }, 'input "metrics-file": cannot read /nonexistent/m.yml: ENOENT'],
     ['{{selector}} without selectors', { metrics: stringify([{ name: 'x', query: 'up{ {{selector}} }' }]) }, 'input "baseline-selector": is required: a metric query uses {{selector}}'],
+    ['unknown placeholder in a later metric', { metrics: stringify([{ name: 'up', query: 'up' }, { name: 'x', query: 'up[{{span}}]' }]) }, 'input "metrics": metric "x", field "query": {{span}} is not a placeholder'],
+    [
+      'a rate metric as a ratio series',
+      { metrics: stringify([{ name: 'errors', kind: 'rate', query: 'errors_ratio' }]) },
+      'input "metrics": metric "errors", field "query": a rate metric is judged on counts, not on a series of ratios',
+    ],
+    [
+      'a Prometheus count without {{window}}',
+      { metrics: stringify([{ name: 'errors', errors: 'sum(increase(e[5m]))', requests: 'sum(increase(r[{{window}}]))' }]) },
+      'input "metrics": metric "errors", field "errors": with Prometheus a count over the analysis window needs {{window}}',
+    ],
     ['interval', { interval: 'often' }, 'input "interval": "often" is not accepted'],
     ['intervals and duration', { intervals: '3', duration: '15m' }, 'input "duration": give intervals or duration, not both'],
     ['end-time', { 'end-time': 'yesterday' }, 'input "end-time": "yesterday" is not accepted; expected an ISO 8601 time'],

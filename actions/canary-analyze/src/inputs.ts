@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import { InputError } from '../../../shared/errors.ts';
 import { Inputs, runnerInputs, type InputSource } from '../../../shared/inputs.ts';
 import type { AnalysisPlan } from './analysis.ts';
-import { builtInHttpMetrics, parseMetrics, type MetricDefinition } from './metrics.ts';
+import { builtInHttpMetrics, fillTemplate, parseMetrics, queriesOf, type MetricDefinition } from './metrics.ts';
 import { DatadogProvider, HttpJsonProvider, PrometheusProvider, type Provider } from './providers.ts';
 
 export const PROVIDERS = ['prometheus', 'http-json', 'datadog'] as const;
@@ -46,6 +46,22 @@ function readMetrics(inputs: Inputs): MetricDefinition[] | undefined {
   return parseMetrics(list, 'metrics-file');
 }
 
+/**
+ * Every query's placeholders are known before anything is queried; with Prometheus a rate metric's
+ * counts must span the window ({{window}}), or cumulative intervals would count a fixed stretch.
+ */
+function checkQueries(metrics: readonly MetricDefinition[], provider: (typeof PROVIDERS)[number], input: string): void {
+  const sample = { variant: 'canary' as const, version: 'v', selector: 's', interval: '1m', window: '60s' };
+  for (const metric of metrics) {
+    for (const [field, query] of queriesOf(metric)) {
+      fillTemplate(query, sample, metric.name, input, field);
+      if (provider === 'prometheus' && field !== 'query' && !/\{\{\s*window\s*\}\}/.test(query)) {
+        throw new InputError(input, `metric "${metric.name}", field "${field}": with Prometheus a count over the analysis window needs {{window}}, e.g. sum(increase(http_requests_total{...}[{{window}}]))`);
+      }
+    }
+  }
+}
+
 function readProvider(inputs: Inputs): Provider {
   const provider = inputs.choice('provider', PROVIDERS, 'prometheus');
   switch (provider) {
@@ -78,7 +94,8 @@ export function readConfig(source: InputSource = runnerInputs): { config: Canary
     }
     metrics = builtInHttpMetrics();
   }
-  const usesSelector = metrics.some((metric) => /\{\{\s*selector\s*\}\}/.test(metric.query));
+  checkQueries(metrics, inputs.choice('provider', PROVIDERS, 'prometheus'), inputs.isSet('metrics-file') && !inputs.isSet('metrics') ? 'metrics-file' : 'metrics');
+  const usesSelector = metrics.some((metric) => queriesOf(metric).some(([, query]) => /\{\{\s*selector\s*\}\}/.test(query)));
   if (usesSelector && (!baselineSelector || !canarySelector)) {
     throw new InputError(baselineSelector ? 'canary-selector' : 'baseline-selector', 'is required: a metric query uses {{selector}}');
   }

@@ -10,9 +10,19 @@ export const DIRECTIONS = ['increase', 'decrease', 'either'] as const;
 
 export interface MetricDefinition {
   name: string;
-  /** Templated: {{variant}}, {{version}}, {{selector}}, {{interval}}. */
-  query: string;
-  /** rate: a ratio 0..1 (effect in percentage points); value: anything else (effect as a mean ratio). */
+  /**
+   * value metrics: the query of the samples (one series per side). Templated: {{variant}}, {{version}},
+   * {{selector}}, {{interval}}, {{window}}.
+   */
+  query?: string | undefined;
+  /**
+   * rate metrics: the queries of two counts per side over the whole window, errors among requests
+   * (Prometheus: an instant query such as sum(increase(x_total[{{window}}])); Datadog and http-json:
+   * counts per step, added up).
+   */
+  errors?: string | undefined;
+  requests?: string | undefined;
+  /** rate: errors among requests (effect in percentage points); value: anything else (effect as a mean ratio). */
   kind: (typeof KINDS)[number];
   /** Which change is bad. */
   direction: (typeof DIRECTIONS)[number];
@@ -31,7 +41,9 @@ export interface MetricDefinition {
 
 const FIELDS: Record<string, string> = {
   name: 'a name',
-  query: 'the query (with {{variant}}, {{version}}, {{selector}} or {{interval}})',
+  query: 'the query of a value metric\'s samples (with {{variant}}, {{version}}, {{selector}}, {{interval}} or {{window}})',
+  errors: 'the query counting a rate metric\'s errors over the window (Prometheus: sum(increase(...[{{window}}])))',
+  requests: 'the query counting a rate metric\'s requests over the window (Prometheus: sum(increase(...[{{window}}])))',
   kind: 'rate or value',
   direction: 'increase, decrease or either (the change that is bad)',
   'allowed-increase': 'a number ≥ 0 (percent for value, points for rate)',
@@ -87,10 +99,27 @@ export function parseMetrics(raw: unknown, input: string): MetricDefinition[] {
       if (typeof value !== 'string' || !options.includes(value as T)) throw field(input, name, fieldName, `${JSON.stringify(value)} is not accepted`);
       return value as T;
     };
-    const query = text('query');
-    if (!query || query.trim() === '') throw field(input, name, 'query', 'is missing');
     if (metrics.some((metric) => metric.name === name)) throw field(input, name, 'name', 'is used by two metrics');
-    const kind = choice('kind', KINDS, 'value');
+    // Count queries make a rate metric unless the kind says otherwise.
+    const kind = choice('kind', KINDS, fields['errors'] !== undefined || fields['requests'] !== undefined ? 'rate' : 'value');
+    const queryOf = (fieldName: string) => {
+      const value = text(fieldName);
+      if (!value || value.trim() === '') throw field(input, name, fieldName, fields[fieldName] === undefined ? 'is missing' : `${JSON.stringify(fields[fieldName])} is not a query`);
+      return value;
+    };
+    let query: string | undefined;
+    let errors: string | undefined;
+    let requests: string | undefined;
+    if (kind === 'rate') {
+      if (fields['query'] !== undefined) {
+        throw field(input, name, 'query', 'a rate metric is judged on counts, not on a series of ratios (mostly-zero ratios at low traffic hide errors); give errors and requests, each a count over {{window}}, instead');
+      }
+      errors = queryOf('errors');
+      requests = queryOf('requests');
+    } else {
+      for (const countField of ['errors', 'requests']) if (fields[countField] !== undefined) throw field(input, name, countField, 'is for kind rate only (this metric is a value metric)');
+      query = queryOf('query');
+    }
     const group = text('group') ?? name;
     const weight = number('weight', undefined, 0, 100);
     if (weight !== undefined) {
@@ -102,6 +131,8 @@ export function parseMetrics(raw: unknown, input: string): MetricDefinition[] {
     metrics.push({
       name,
       query,
+      errors,
+      requests,
       kind,
       direction: choice('direction', DIRECTIONS, 'increase'),
       allowedIncrease: number('allowed-increase', 0) as number,
@@ -137,8 +168,10 @@ export function builtInHttpMetrics(): MetricDefinition[] {
       mustHaveData: true,
       group: 'errors',
       weight: 40,
-      // No 5xx at all is no error series at all: `or vector(0)` makes that a 0 ratio (no traffic stays no data).
-      query: '(sum(rate(http_requests_total{ {{selector}}, code=~"5.." }[{{interval}}])) or vector(0)) / sum(rate(http_requests_total{ {{selector}} }[{{interval}}]))',
+      // Judged on the counts over the window. No 5xx at all is no error series at all: `or vector(0)`
+      // makes that 0 errors (no traffic stays no data).
+      errors: 'sum(increase(http_requests_total{ {{selector}}, code=~"5.." }[{{window}}])) or vector(0)',
+      requests: 'sum(increase(http_requests_total{ {{selector}} }[{{window}}]))',
     },
     ...([0.5, 0.95] as const).map((quantile, index) => ({
       ...base,
@@ -183,14 +216,24 @@ export interface TemplateValues {
   variant: 'baseline' | 'canary';
   version: string;
   selector: string;
+  /** The rate window (input rate-window), e.g. 1m. */
   interval: string;
+  /** The whole analysis window so far, in seconds, e.g. 1800s: what a count over the window spans. */
+  window: string;
 }
 
-/** Fills {{variant}}, {{version}}, {{selector}} and {{interval}}; an unknown placeholder is an error. */
-export function fillTemplate(query: string, values: TemplateValues, metric: string, input: string): string {
+/** The queries a metric runs, by field. */
+export function queriesOf(definition: MetricDefinition): Array<['query' | 'errors' | 'requests', string]> {
+  return (['query', 'errors', 'requests'] as const).flatMap((name) => (definition[name] === undefined ? [] : [[name, definition[name]] as ['query' | 'errors' | 'requests', string]]));
+}
+
+/** Fills {{variant}}, {{version}}, {{selector}}, {{interval}} and {{window}}; an unknown placeholder is an error. */
+export function fillTemplate(query: string, values: TemplateValues, metric: string, input: string, fieldName = 'query'): string {
   return query.replace(/\{\{\s*([\w-]+)\s*\}\}/g, (_all, key: string) => {
     const value = (values as unknown as Record<string, string>)[key];
-    if (value === undefined) throw new InputError(input, `metric "${metric}", field "query": {{${key}}} is not a placeholder; expected {{variant}}, {{version}}, {{selector}} or {{interval}}`);
+    if (value === undefined) {
+      throw new InputError(input, `metric "${metric}", field "${fieldName}": {{${key}}} is not a placeholder; expected {{variant}}, {{version}}, {{selector}}, {{interval}} or {{window}}`);
+    }
     return value;
   });
 }

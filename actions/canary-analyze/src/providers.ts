@@ -3,7 +3,10 @@ import { parseJson, sendWithRetry, statusLine, type HttpResponse } from '../../.
 
 /**
  * Where samples come from. Each provider answers one query over one window with the points of a
- * single series (a query matching several series must aggregate them: sum, avg, histogram_quantile).
+ * single series (a query matching several series must aggregate them: sum, avg, histogram_quantile),
+ * and a count query with one number for the whole window (undefined: no answer, no series):
+ * Prometheus evaluates it once at the window's end (sum(increase(x_total[{{window}}])));
+ * Datadog and http-json answer counts per step (Datadog: .as_count()), which add up.
  * A provider that cannot be reached throws ProviderUnavailable, which makes the analysis
  * inconclusive; a query the provider refuses is the user's to fix (InputError naming the metric).
  */
@@ -22,6 +25,12 @@ export interface Point {
 export interface Provider {
   readonly name: string;
   fetch(query: string, window: Window, metric: string): Promise<Point[]>;
+  total(query: string, window: Window, metric: string): Promise<number | undefined>;
+}
+
+/** Adds up a series of counts per step; no points is no answer. */
+function sum(points: readonly Point[]): number | undefined {
+  return points.length === 0 ? undefined : points.reduce((total, point) => total + point.value, 0);
 }
 
 export class ProviderUnavailable extends Error {
@@ -40,7 +49,7 @@ async function get(url: URL, headers: Record<string, string>, provider: string):
 
 function single<T>(series: T[], metric: string, provider: string): T | undefined {
   if (series.length > 1) {
-    throw new InputError('metrics', `metric "${metric}", field "query": ${provider} returned ${series.length} series; aggregate them to one (sum(...), avg(...))`);
+    throw new InputError('metrics', `metric "${metric}": ${provider} returned ${series.length} series for one query; aggregate them to one (sum(...), avg(...))`);
   }
   return series[0];
 }
@@ -59,24 +68,35 @@ export class PrometheusProvider implements Provider {
         : {};
   }
 
-  async fetch(query: string, window: Window, metric: string): Promise<Point[]> {
-    const url = new URL(`${this.#url.pathname.replace(/\/+$/, '')}/api/v1/query_range`, this.#url);
-    url.search = new URLSearchParams({
-      query,
-      start: String(window.start.getTime() / 1000),
-      end: String(window.end.getTime() / 1000),
-      step: String(window.stepSeconds),
-    }).toString();
+  async #query(api: 'query' | 'query_range', parameters: Record<string, string>, metric: string): Promise<{ resultType?: string; result?: unknown }> {
+    const url = new URL(`${this.#url.pathname.replace(/\/+$/, '')}/api/v1/${api}`, this.#url);
+    url.search = new URLSearchParams(parameters).toString();
     const response = await get(url, this.#headers, 'Prometheus');
-    const body = parseJson<{ status?: string; errorType?: string; error?: string; data?: { resultType?: string; result?: Array<{ values?: Array<[number, string]> }> } }>(response);
+    const body = parseJson<{ status?: string; errorType?: string; error?: string; data?: { resultType?: string; result?: unknown } }>(response);
     if (response.status === 400 || response.status === 422 || body?.status === 'error') {
       throw new InputError('metrics', `metric "${metric}": Prometheus refused the query: ${body?.errorType ?? 'error'}: ${body?.error ?? statusLine(response)}`);
     }
     if (response.status === 401 || response.status === 403) throw new ProviderUnavailable(`Prometheus refused the credentials (${statusLine(response)})`);
     if (response.status !== 200 || !body?.data) throw new ProviderUnavailable(`Prometheus answered ${statusLine(response)}`);
-    if (body.data.resultType !== 'matrix') throw new InputError('metrics', `metric "${metric}": the query gives a ${body.data.resultType}, not a range of samples`);
-    const series = single(body.data.result ?? [], metric, 'Prometheus');
+    return body.data;
+  }
+
+  async fetch(query: string, window: Window, metric: string): Promise<Point[]> {
+    const data = await this.#query('query_range', { query, start: String(window.start.getTime() / 1000), end: String(window.end.getTime() / 1000), step: String(window.stepSeconds) }, metric);
+    if (data.resultType !== 'matrix') throw new InputError('metrics', `metric "${metric}": the query gives a ${data.resultType}, not a range of samples`);
+    const series = single((data.result ?? []) as Array<{ values?: Array<[number, string]> }>, metric, 'Prometheus');
     return (series?.values ?? []).map(([at, value]) => ({ at: at * 1000, value: Number(value) }));
+  }
+
+  /** One instant query at the window's end: the count over the window is the query's business ({{window}}). */
+  async total(query: string, window: Window, metric: string): Promise<number | undefined> {
+    const data = await this.#query('query', { query, time: String(window.end.getTime() / 1000) }, metric);
+    let value: string | undefined;
+    if (data.resultType === 'scalar') value = (data.result as [number, string] | undefined)?.[1];
+    else if (data.resultType === 'vector') value = single((data.result ?? []) as Array<{ value?: [number, string] }>, metric, 'Prometheus')?.value?.[1];
+    else throw new InputError('metrics', `metric "${metric}": a count query gives a ${data.resultType}; expected one number, e.g. sum(increase(x_total[{{window}}]))`);
+    const count = value === undefined ? Number.NaN : Number(value);
+    return Number.isNaN(count) ? undefined : count;
   }
 }
 
@@ -102,6 +122,11 @@ export class DatadogProvider implements Provider {
     if (response.status !== 200 || !body) throw new ProviderUnavailable(`Datadog answered ${statusLine(response)}`);
     const series = single(body.series ?? [], metric, 'Datadog');
     return (series?.pointlist ?? []).flatMap(([at, value]) => (value === null ? [] : [{ at, value }]));
+  }
+
+  /** The counts per rollup interval of an .as_count() query, added up. */
+  async total(query: string, window: Window, metric: string): Promise<number | undefined> {
+    return sum(await this.fetch(query, window, metric));
   }
 }
 
@@ -159,5 +184,10 @@ export class HttpJsonProvider implements Provider {
       const at = Array.isArray(entry) ? Number(entry[0]) * (Number(entry[0]) < 1e12 ? 1000 : 1) : window.start.getTime() + index * window.stepSeconds * 1000;
       return entry === null || Number.isNaN(value) ? [] : [{ at, value }];
     });
+  }
+
+  /** The endpoint's counts (per step, or one for the window), added up. */
+  async total(query: string, window: Window, metric: string): Promise<number | undefined> {
+    return sum(await this.fetch(query, window, metric));
   }
 }

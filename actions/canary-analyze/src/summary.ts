@@ -20,18 +20,30 @@ function effect(metric: MetricJudgement): string {
   return metric.effect.value === null ? 'n/a (baseline 0)' : `×${number(metric.effect.value)}`;
 }
 
+/** value: the shift [interval] and what the interval really covers; rate: the difference in points. */
+function shift(metric: MetricJudgement): string {
+  if (!metric.shift) return '–';
+  const interval = `${number(metric.shift.estimate)} [${number(metric.shift.lower)}, ${number(metric.shift.upper)}]`;
+  if (metric.kind === 'rate') return `${interval} pts`;
+  return metric.shift.coverage === undefined ? interval : `${interval} covers ${number(metric.shift.coverage * 100)}%`;
+}
+
 function metricTable(window: WindowReport): string {
   const rows = window.metrics.map((metric) => [
     `${metric.critical ? '**' : ''}${escapeCell(metric.name)}${metric.critical ? '**' : ''}`,
     `${metric.failed ? '❌ ' : ''}${CLASS_MARK[metric.classification]}`,
-    `${metric.samples.baseline} / ${metric.samples.canary}`,
-    metric.median ? `${number(metric.median.baseline)} → ${number(metric.median.canary)}` : '–',
-    metric.shift ? `${number(metric.shift.estimate)} [${number(metric.shift.lower)}, ${number(metric.shift.upper)}]` : '–',
+    `${metric.samples.baseline} / ${metric.samples.canary}${metric.kind === 'rate' ? ' requests' : ''}`,
+    metric.kind === 'rate' && metric.mean
+      ? `${number(metric.mean.baseline * 100)}% → ${number(metric.mean.canary * 100)}%`
+      : metric.median
+        ? `${number(metric.median.baseline)} → ${number(metric.median.canary)}`
+        : '–',
+    shift(metric),
     effect(metric),
     number(metric.pValue),
     escapeCell(metric.rule),
   ]);
-  return table(['Metric', 'Result', 'Samples (baseline / canary)', 'Median', 'Shift [interval]', 'Effect', 'p', 'Rule'], rows);
+  return table(['Metric', 'Result', 'Samples (baseline / canary)', 'Median (rate: errors)', 'Shift [interval]', 'Effect', 'p', 'Rule'], rows);
 }
 
 /** Baseline and canary over time for one metric, at most 30 points each. */
